@@ -1,0 +1,82 @@
+"""The home page: what needs each role's attention today, one panel per concern.
+
+Each panel function takes the user and returns a Panel, or None when it has
+nothing to say to this user. Apps add their panels to PANELS as they land.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+
+@dataclass
+class Panel:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    link: str = ""
+    link_label: str = ""
+    tone: str = "info"  # info | ok | warn
+
+
+def _failed_jobs(user) -> Panel | None:
+    if not user.has_perm("django_tasks_db.view_dbtaskresult"):
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    since = timezone.now() - timedelta(days=1)
+    failed = DBTaskResult.objects.filter(status="FAILED", finished_at__gte=since).count()
+    waiting = DBTaskResult.objects.filter(status="READY").count()
+    return Panel(
+        "Background jobs",
+        [f"{failed} failed in the last 24 hours", f"{waiting} waiting to run"],
+        reverse("task_list"),
+        "Open jobs",
+        "warn" if failed else "ok",
+    )
+
+
+def _locked_logins(user) -> Panel | None:
+    if not user.has_perm("core.view_user"):
+        return None
+    from axes.models import AccessAttempt
+
+    locked = AccessAttempt.objects.filter(failures_since_start__gte=_failure_limit()).count()
+    return Panel(
+        "Sign-in lockouts",
+        [f"{locked} user name/address pair{'s' if locked != 1 else ''} locked out"],
+        reverse("user_list"),
+        "Users",
+        "warn" if locked else "ok",
+    )
+
+
+def _failure_limit() -> int:
+    from django.conf import settings
+
+    return int(settings.AXES_FAILURE_LIMIT)
+
+
+def _access_log(user) -> Panel | None:
+    if not user.has_perm("core.view_accesslogentry"):
+        return None
+    from medoffice.core.models import AccessLogEntry
+
+    since = timezone.now() - timedelta(days=1)
+    views = AccessLogEntry.objects.filter(at__gte=since).count()
+    return Panel(
+        "Patient record access",
+        [f"{views} record accesses in the last 24 hours"],
+        reverse("audit_log"),
+        "Search the access log",
+    )
+
+
+PANELS = [_access_log, _failed_jobs, _locked_logins]
+
+
+def panels_for(user) -> list[Panel]:
+    return [p for p in (panel(user) for panel in PANELS) if p is not None]

@@ -1,0 +1,34 @@
+"""The app shell's navigation: only areas that exist and that the user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: every signed-in user
+
+
+# Each app adds its entry here when its pages land.
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Today", "home", None),
+    NavItem("Access log", "audit_log", "core.view_accesslogentry"),
+    NavItem("Background jobs", "task_list", "django_tasks_db.view_dbtaskresult"),
+    NavItem("Users", "user_list", "core.view_user"),
+)
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    items = []
+    for item in NAV_ITEMS:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

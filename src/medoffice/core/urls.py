@@ -1,0 +1,14 @@
+from django.urls import path
+
+from medoffice.core import auth_views, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/access-log/", views.audit_log, name="audit_log"),
+    path("jobs/", views.task_list, name="task_list"),
+    path("users/", auth_views.user_list, name="user_list"),
+    path("accounts/login/", auth_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.sign_out, name="logout"),
+    path("accounts/two-factor/", auth_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", auth_views.two_factor_setup, name="two_factor_setup"),
+]
