@@ -1,0 +1,70 @@
+"""Fixtures every test area shares: users holding a role, a signed-in browser client."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from medoffice.core.models import Location, Practice, User
+from medoffice.core.roles import role_group
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def practice(db) -> Practice:
+    return Practice.objects.create(
+        name="Riverside Family Medicine",
+        group_npi="1234567893",
+        tax_id="123456789",
+        billing_address1="100 Main St",
+        billing_city="Springfield",
+        billing_state="IL",
+        billing_zip="62701",
+    )
+
+
+@pytest.fixture
+def location(practice) -> Location:
+    return Location.objects.create(
+        practice=practice,
+        name="Main",
+        address1="100 Main St",
+        city="Springfield",
+        state="IL",
+        zip="62701",
+        phone="2175550100",
+        time_zone="America/Chicago",
+    )
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("biller") -> a saved, active user holding that role (password PASSWORD)."""
+
+    def make(*roles: str, **fields) -> User:
+        n = next(_seq)
+        fields.setdefault("username", f"user{n}")
+        fields.setdefault("first_name", "Test")
+        fields.setdefault("last_name", f"User{n}")
+        user = User.objects.create_user(password=PASSWORD, **fields)
+        for role in roles:
+            user.groups.add(role_group(role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    """client_as("auditor") -> the test client signed in as a new user with that role."""
+
+    def sign_in(*roles: str, **fields):
+        user = make_user(*roles, **fields)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return sign_in
