@@ -23,7 +23,7 @@ class Panel:
 
 
 def _failed_jobs(user) -> Panel | None:
-    if not user.has_perm("django_tasks_db.view_dbtaskresult"):
+    if not user.has_perm("django_tasks_database.view_dbtaskresult"):
         return None
     from django_tasks_db.models import DBTaskResult
 

@@ -18,7 +18,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Today", "home", None),
     NavItem("Access log", "audit_log", "core.view_accesslogentry"),
-    NavItem("Background jobs", "task_list", "django_tasks_db.view_dbtaskresult"),
+    NavItem("Background jobs", "task_list", "django_tasks_database.view_dbtaskresult"),
     NavItem("Users", "user_list", "core.view_user"),
 )
 

@@ -109,7 +109,7 @@ ROLES: dict[str, Role] = {
                 "core.*",
                 "auth.view_group",
                 "auth.change_group",
-                "django_tasks_db.view_dbtaskresult",
+                "django_tasks_database.view_dbtaskresult",
                 "otp_totp.*",
             ),
         ),

@@ -9,7 +9,6 @@ jobs page says it gave up.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,7 +28,6 @@ def retrying_task(*, max_attempts: int = 3, backoff_seconds: float = 30, **task_
         raise ValueError("max_attempts must be at least 1")
 
     def decorate(func):
-        @functools.wraps(func)
         def run(context: TaskContext, *args, **kwargs):
             attempt = int(kwargs.pop(ATTEMPT_KWARG, 1))
             try:
@@ -42,6 +40,10 @@ def retrying_task(*, max_attempts: int = 3, backoff_seconds: float = 30, **task_
                     ).enqueue(*args, **kwargs, **{ATTEMPT_KWARG: attempt + 1})
                 raise
 
+        # Take the function's name (the worker finds tasks by module path) but not
+        # its signature: the Tasks API checks that ``context`` comes first.
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(run, attr, getattr(func, attr))
         defined = task(takes_context=True, **task_options)(run)
         RETRY_POLICIES[defined.module_path] = max_attempts
         return defined

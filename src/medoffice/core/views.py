@@ -84,7 +84,7 @@ def _access_log_csv(rows) -> HttpResponse:
     return response
 
 
-@permission_required("django_tasks_db.view_dbtaskresult", raise_exception=True)
+@permission_required("django_tasks_database.view_dbtaskresult", raise_exception=True)
 def task_list(request):
     status = request.GET.get("status", "")
     qs = DBTaskResult.objects.order_by("-enqueued_at")
