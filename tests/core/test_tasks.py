@@ -1,4 +1,4 @@
-"""Background work: tasks run by `medoffice worker`, scheduled for later, retried, then shown failed."""
+"""Background work: run by `medoffice worker`, scheduled for later, retried, then shown failed."""
 
 from __future__ import annotations
 
