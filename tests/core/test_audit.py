@@ -173,3 +173,30 @@ def test_access_log_form_names_the_bad_field(client_as):
 @pytest.mark.django_db
 def test_front_desk_cannot_read_the_access_log(client_as):
     assert client_as("front_desk").get("/audit/access-log/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain(make_user):
+    """Eight app servers' worth of threads appending at once still give one gap-free chain."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need a server database")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    user = make_user("front_desk")
+
+    def append(worker: int) -> None:
+        try:
+            for i in range(25):
+                record_access(
+                    user=user, action="view", object_type="patient", object_id=worker * 100 + i
+                )
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(append, range(8)))
+    report = verify_chain()
+    assert report.ok, str(report)
+    assert report.checked == 200
