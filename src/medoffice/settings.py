@@ -130,6 +130,7 @@ LOGOUT_REDIRECT_URL = "login"
 # and the cookie itself expires after the same idle period).
 IDLE_TIMEOUT_MINUTES = env_int("MEDOFFICE_IDLE_MINUTES", default=15)
 SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
+API_TOKEN_HOURS = env_int("MEDOFFICE_API_TOKEN_HOURS", default=12)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -141,7 +142,7 @@ X_FRAME_OPTIONS = "DENY"
 AXES_FAILURE_LIMIT = env_int("MEDOFFICE_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env_int("MEDOFFICE_LOGIN_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "medoffice.core.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("MEDOFFICE_LOGIN_THROTTLE", default=True)

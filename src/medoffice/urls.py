@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from medoffice.api.root import api
+
 urlpatterns = [
     path("", include("medoffice.core.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]

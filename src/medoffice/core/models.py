@@ -147,3 +147,21 @@ class AccessLogHead(models.Model):
 
     def __str__(self) -> str:
         return f"access log head at #{self.position}"
+
+
+class ApiToken(models.Model):
+    """A bearer token an integration or script uses for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} ({self.label or 'unnamed'})"
