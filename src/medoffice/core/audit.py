@@ -125,10 +125,11 @@ class ChainReport:
     reason: str = ""
 
     def __str__(self) -> str:
+        rows = f"{self.checked} row{'' if self.checked == 1 else 's'}"
         if self.ok:
-            return f"access log intact: {self.checked} rows verified"
+            return f"access log intact: {rows} verified"
         where = f"row #{self.first_bad_position}" if self.first_bad_position else "the log"
-        return f"access log BROKEN at {where}: {self.reason} ({self.checked} rows verified before)"
+        return f"access log BROKEN at {where}: {self.reason} ({rows} verified before)"
 
 
 def verify_chain(*, chunk_size: int = 5000) -> ChainReport:

@@ -20,6 +20,8 @@ class Panel:
     link: str = ""
     link_label: str = ""
     tone: str = "info"  # info | ok | warn
+    action: str = ""  # a POST button, e.g. to start a background job
+    action_label: str = ""
 
 
 def _failed_jobs(user) -> Panel | None:
@@ -54,6 +56,18 @@ def _locked_logins(user) -> Panel | None:
     )
 
 
+def _two_factor(user) -> Panel | None:
+    if user.require_two_factor:
+        return None
+    return Panel(
+        "Protect your account",
+        ["Two-factor sign-in is off for you. Turn it on with an authenticator app."],
+        reverse("two_factor_setup"),
+        "Turn on two-factor",
+        "warn",
+    )
+
+
 def _failure_limit() -> int:
     from django.conf import settings
 
@@ -67,15 +81,44 @@ def _access_log(user) -> Panel | None:
 
     since = timezone.now() - timedelta(days=1)
     views = AccessLogEntry.objects.filter(at__gte=since).count()
+    lines = [f"{views} record accesses in the last 24 hours"]
+    tone = "info"
+    last = last_chain_check()
+    if last is None:
+        lines.append("The chain has not been verified yet.")
+    else:
+        lines.append(
+            f"Last verified {timezone.localtime(last['at']):%b %d, %H:%M}: {last['summary']}"
+        )
+        tone = "ok" if last["ok"] else "warn"
     return Panel(
         "Patient record access",
-        [f"{views} record accesses in the last 24 hours"],
+        lines,
         reverse("audit_log"),
         "Search the access log",
+        tone,
+        action=reverse("audit_verify"),
+        action_label="Verify the chain now",
     )
 
 
-PANELS = [_access_log, _failed_jobs, _locked_logins]
+def last_chain_check() -> dict | None:
+    """The newest finished background verification of the access log, if any."""
+    from django_tasks_db.models import DBTaskResult
+
+    from medoffice.core.tasks import verify_access_log
+
+    row = (
+        DBTaskResult.objects.filter(task_path=verify_access_log.module_path, status="SUCCESSFUL")
+        .order_by("-finished_at")
+        .first()
+    )
+    if row is None or not isinstance(row.return_value, dict):
+        return None
+    return {**row.return_value, "at": row.finished_at}
+
+
+PANELS = [_access_log, _failed_jobs, _locked_logins, _two_factor]
 
 
 def panels_for(user) -> list[Panel]:

@@ -111,3 +111,17 @@ def _attempts_allowed(task_path: str) -> int:
         except ImportError:
             return 1
     return RETRY_POLICIES.get(task_path, 1)
+
+
+@retrying_task(max_attempts=2, backoff_seconds=60)
+def verify_access_log() -> dict:
+    """Recompute the PHI access log's chain in the background (the auditor's "verify now")."""
+    from medoffice.core.audit import verify_chain
+
+    report = verify_chain()
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "first_bad_position": report.first_bad_position,
+        "summary": str(report),
+    }

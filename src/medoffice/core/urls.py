@@ -5,6 +5,7 @@ from medoffice.core import auth_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/access-log/", views.audit_log, name="audit_log"),
+    path("audit/access-log/verify/", views.audit_verify, name="audit_verify"),
     path("jobs/", views.task_list, name="task_list"),
     path("users/", auth_views.user_list, name="user_list"),
     path("accounts/login/", auth_views.SignInView.as_view(), name="login"),

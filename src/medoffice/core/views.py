@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 from datetime import datetime, time, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from medoffice.core.audit import search_access_log
 from medoffice.core.forms import AccessLogFilterForm
 from medoffice.core.home import panels_for
-from medoffice.core.tasks import describe_result
+from medoffice.core.tasks import describe_result, verify_access_log
 
 PAGE_SIZE = 50
 
@@ -82,6 +84,18 @@ def _access_log_csv(rows) -> HttpResponse:
             ]
         )
     return response
+
+
+@require_POST
+@permission_required("core.view_accesslogentry", raise_exception=True)
+def audit_verify(request):
+    """Start a background verification of the access log's chain."""
+    verify_access_log.enqueue()
+    messages.success(
+        request,
+        "Verification started. The result appears on your home page when the worker finishes.",
+    )
+    return redirect("home")
 
 
 @permission_required("django_tasks_database.view_dbtaskresult", raise_exception=True)
