@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,7 +156,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # only for an optional `medoffice collectstatic`
+# WhiteNoise serves static files from inside the app (any server, no nginx
+# needed), finding them in the installed package, so no collectstatic step.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "private-files"  # never served by the web server directly
 
 TASKS = {
