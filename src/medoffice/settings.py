@@ -35,6 +35,8 @@ AUDIT_CHAIN_KEY = secret_from_env_or_file("MEDOFFICE_AUDIT_KEY", DATA_DIR / "aud
 FIELD_ENCRYPTION_KEYS = secret_from_env_or_file(
     "MEDOFFICE_FIELD_KEYS", DATA_DIR / "field_keys", kind="fernet"
 ).split(",")
+# Key of the keyed hash kept beside encrypted identifiers for exact search (core.crypto).
+SEARCH_HASH_KEY = secret_from_env_or_file("MEDOFFICE_SEARCH_KEY", DATA_DIR / "search_key")
 
 ALLOWED_HOSTS = [
     h.strip()
