@@ -1,0 +1,63 @@
+"""Django admin pages for payers, patients and coverages (for administrators; staff use the app)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from medoffice.core.crypto import identifier_hash
+from medoffice.patients.models import Coverage, Patient, Payer
+
+
+@admin.register(Payer)
+class PayerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "payer_id", "timely_filing_days", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "payer_id"]
+
+
+class CoverageInline(admin.TabularInline):
+    model = Coverage
+    extra = 0
+    fields = ["order", "payer", "member_id", "group_number", "effective_date", "end_date"]
+    autocomplete_fields = ["payer"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = [
+        "mrn",
+        "last_name",
+        "first_name",
+        "date_of_birth",
+        "phone_mobile",
+        "preferred_contact",
+        "home_location",
+        "active",
+    ]
+    list_filter = ["active", "home_location", "preferred_contact", "sex_at_birth"]
+    search_fields = ["mrn", "last_name", "first_name", "phone_mobile", "phone_home", "email"]
+    readonly_fields = ["mrn", "created_at"]
+    date_hierarchy = "created_at"
+    inlines = [CoverageInline]
+    list_select_related = ["home_location"]
+
+
+@admin.register(Coverage)
+class CoverageAdmin(admin.ModelAdmin):
+    list_display = ["patient", "payer", "order", "effective_date", "end_date"]
+    list_filter = ["payer", "order"]
+    search_fields = ["patient__last_name", "patient__first_name", "patient__mrn"]
+    search_help_text = "Name or MRN; a member id finds its coverage exactly."
+    autocomplete_fields = ["patient", "payer"]
+    list_select_related = ["patient", "payer"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Member ids are encrypted: look an exact one up through its keyed hash.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results |= queryset.filter(member_id_hash=identifier_hash(search_term))
+        return results, may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        obj.set_member_id(obj.member_id)
+        super().save_model(request, obj, form, change)
