@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
+expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
 pytestmark = pytest.mark.browser
 
 
