@@ -1,20 +1,53 @@
-"""Request-wide rules: idle sessions end; users who must use two-factor verify first."""
+"""Request-wide rules: idle sessions end; users who must use two-factor verify first.
+
+Both rules answer in the form the caller can use: a browser page gets a
+redirect, an htmx request gets an ``HX-Redirect`` header (so the whole page
+moves, not a fragment), and the JSON API gets a 401 in the API's error shape.
+"""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
 LAST_SEEN_KEY = "medoffice_last_seen"
+# Read (and removed) by the sign-in page, which shows it as a message. The
+# messages framework is not set up yet at this point of the middleware chain.
+SIGN_IN_NOTICE_KEY = "medoffice_sign_in_notice"
+
+API_PREFIX = "/api/"
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _is_htmx(request) -> bool:
+    # django_htmx's middleware runs later in the chain, so read the header itself.
+    return request.headers.get("HX-Request") == "true"
+
+
+def _api_error(detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code, "field": None}, status=401)
+
+
+def _send_to(request, url: str) -> HttpResponse:
+    """Redirect a page to ``url?next=<this page>``, or tell htmx to load it as a whole page."""
+    response = redirect_to_login(request.get_full_path(), url)
+    if _is_htmx(request):
+        htmx = HttpResponse(status=204)
+        htmx["HX-Redirect"] = response["Location"]
+        return htmx
+    return response
 
 
 class IdleTimeoutMiddleware:
-    """Log out a user whose last request was longer ago than IDLE_TIMEOUT_MINUTES."""
+    """Sign out a user whose last request was longer ago than IDLE_TIMEOUT_MINUTES."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,28 +56,37 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.get(LAST_SEEN_KEY)
-            limit = settings.IDLE_TIMEOUT_MINUTES * 60
-            if last is not None and now - last > limit:
+            minutes = settings.IDLE_TIMEOUT_MINUTES
+            if last is not None and now - float(last) > minutes * 60:
                 logout(request)
-                if request.path.startswith("/api/"):
-                    return self.get_response(request)
-                messages.info(
-                    request,
-                    f"You were signed out after {settings.IDLE_TIMEOUT_MINUTES} minutes "
-                    "without activity.",
-                )
-                return redirect(f"{reverse('login')}?next={request.path}")
+                notice = f"You were signed out after {minutes} minutes without activity."
+                if _is_api(request):
+                    if "Authorization" in request.headers:
+                        # A token call: the stale browser session is gone; the token decides.
+                        return self.get_response(request)
+                    return _api_error(f"{notice} Sign in again.", "session_expired")
+                request.session[SIGN_IN_NOTICE_KEY] = notice
+                return _send_to(request, reverse(settings.LOGIN_URL))
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 
 class TwoFactorRequiredMiddleware:
-    """A user with two-factor turned on sees nothing until a one-time code is verified."""
+    """A user with two-factor turned on sees nothing until a one-time code is verified.
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/")
+    Only signing in and out, the two-factor pages themselves and static files
+    are open before that.
+    """
+
+    OPEN_URL_NAMES = ("login", "logout", "two_factor_verify", "two_factor_setup")
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def _is_open(self, request) -> bool:
+        if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return True
+        return request.path in {reverse(name) for name in self.OPEN_URL_NAMES}
 
     def __call__(self, request):
         user = request.user
@@ -52,7 +94,14 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and getattr(user, "require_two_factor", False)
             and not user.is_verified()
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not self._is_open(request)
         ):
-            return redirect(f"{reverse('two_factor_verify')}?next={request.path}")
+            if _is_api(request):
+                # Even with a token header: the API may also accept the session,
+                # and an unverified session must not reach it.
+                return _api_error(
+                    "Enter the code from your authenticator app in the browser first.",
+                    "two_factor_required",
+                )
+            return _send_to(request, reverse("two_factor_verify"))
         return self.get_response(request)
