@@ -200,3 +200,21 @@ def test_concurrent_writers_keep_one_unbroken_chain(make_user):
     report = verify_chain()
     assert report.ok, str(report)
     assert report.checked == 200
+
+
+@pytest.mark.django_db
+def test_live_filter_answers_htmx_with_the_results_only(client_as, make_user):
+    record_access(
+        user=make_user(username="maria"),
+        action="view",
+        object_type="patient",
+        object_id=3,
+        patient_id=3,
+    )
+    page = (
+        client_as("auditor")
+        .get("/audit/access-log/", {"user": "maria"}, headers={"HX-Request": "true"})
+        .content.decode()
+    )
+    assert page.lstrip().startswith('<div id="results">')
+    assert "maria" in page and "<html" not in page

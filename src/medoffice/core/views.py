@@ -56,11 +56,9 @@ def audit_log(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "core/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    # htmx filters live as the auditor types: answer with the results block only.
+    template = "core/_audit_results.html" if request.htmx else "core/audit_log.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
 
 def _access_log_csv(rows) -> HttpResponse:
