@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.backends.ddl_references import Statement, Table
 from django.db.models import F, Q
 from django.db.models.functions import Collate, Upper
 from django.utils import timezone
@@ -25,8 +26,8 @@ MEMBER_ID = RegexValidator(
     "The member id has up to 80 letters and digits (spaces and dashes are allowed).",
 )
 # Medicare Beneficiary Identifier: 11 characters; letters exclude S, L, O, I, B and Z.
-_MBI_ALPHA = "ACDEFGHJKMNPQRTUVWXY"
-_A, _AN = f"[{_MBI_ALPHA}]", f"[{_MBI_ALPHA}0-9]"
+MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
+_A, _AN = f"[{MBI_LETTERS}]", f"[{MBI_LETTERS}0-9]"
 _MBI_RE = re.compile(f"^[1-9]{_A}{_AN}[0-9]{_A}{_AN}[0-9]{_A}{_A}[0-9][0-9]$")
 
 
@@ -77,15 +78,21 @@ class CaseInsensitivePrefixIndex(models.Index):
     """
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
+        columns = [model._meta.get_field(name).column for name in self.fields]
         vendor = schema_editor.connection.vendor
         if vendor == "postgresql":
-            from django.contrib.postgres.indexes import OpClass
-
-            parts = [OpClass(Upper(f), name="text_pattern_ops") for f in self.fields]
-        elif vendor == "sqlite":
-            parts = [Collate(F(f), "NOCASE") for f in self.fields]
+            # Written out: Django's OpClass() needs django.contrib.postgres installed.
+            qn = schema_editor.quote_name
+            return Statement(
+                "CREATE INDEX %(name)s ON %(table)s (%(columns)s)",
+                name=qn(self.name),
+                table=Table(model._meta.db_table, qn),
+                columns=", ".join(f"(UPPER({qn(c)})) text_pattern_ops" for c in columns),
+            )
+        if vendor == "sqlite":
+            parts = [Collate(F(name), "NOCASE") for name in self.fields]
         else:
-            parts = [Upper(f) for f in self.fields]
+            parts = [Upper(name) for name in self.fields]
         index = models.Index(*parts, name=self.name, condition=self.condition)
         return index.create_sql(model, schema_editor, using=using, **kwargs)
 
