@@ -1,0 +1,33 @@
+"""The Django admin pages for patients and coverages (used by administrators)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def superuser_client(client, make_user):
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_coverages_are_found_by_member_id_however_it_is_typed(superuser_client, make_coverage):
+    wanted = make_coverage(member_id="PHP987654321")
+    wanted.patient.last_name = "Quill"
+    wanted.patient.save()
+    make_coverage(member_id="PHP111111111")
+
+    page = superuser_client.get("/admin/patients/coverage/", {"q": "php-987 654 321"})
+
+    assert page.status_code == 200
+    assert "Quill" in page.content.decode()
+    assert "1 result" in page.content.decode()
+
+
+def test_patient_pages_open(superuser_client, make_coverage):
+    coverage = make_coverage()
+
+    assert superuser_client.get("/admin/patients/patient/").status_code == 200
+    change = superuser_client.get(f"/admin/patients/patient/{coverage.patient.pk}/change/")
+    assert change.status_code == 200
+    assert "PHP123456789" in change.content.decode()  # the inline shows the plain member id
