@@ -218,3 +218,19 @@ def test_live_filter_answers_htmx_with_the_results_only(client_as, make_user):
     )
     assert page.lstrip().startswith('<div id="results">')
     assert "maria" in page and "<html" not in page
+
+
+@pytest.mark.django_db
+def test_removed_head_with_rows_left_is_caught(make_user):
+    _write(2, make_user("front_desk"))
+    AccessLogHead.objects.all().delete()
+    report = verify_chain()
+    assert not report.ok and "head" in report.reason
+
+
+@pytest.mark.django_db
+def test_empty_log_without_head_starts_a_fresh_chain(make_user):
+    AccessLogHead.objects.all().delete()
+    assert verify_chain().ok
+    row = _write(1, make_user("front_desk"))[0]
+    assert row.position == 1 and verify_chain().ok
