@@ -14,6 +14,7 @@ from medoffice.core import roles
 from medoffice.core.models import Location, Practice, User
 from medoffice.core.validators import npi_check_digit_ok
 from medoffice.demo import seed as seed_module
+from medoffice.demo.context import HOME_ZONE
 from medoffice.demo.seed import DEMO_PASSWORD, SeedError, seed_practice
 from medoffice.patients.models import Coverage, Patient, Payer, mbi_ok
 from medoffice.scheduling.models import Provider, Room
@@ -184,7 +185,7 @@ def test_out_of_range_arguments_are_named(db, argument, value):
 def test_the_default_practice_looks_like_a_family_practice(db):
     """The full default seed, once: mix of payers, ages, channels (not its speed)."""
     summary = seed_practice(providers=8, patients=3000, years=2, seed=1)
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=HOME_ZONE)  # the day the ages were counted from
 
     assert (summary.patients, summary.providers, summary.locations) == (3000, 8, 2)
     assert User.objects.count() == 8 + 20

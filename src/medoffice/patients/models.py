@@ -366,7 +366,7 @@ class Coverage(models.Model):
     end_date = models.DateField(null=True, blank=True, help_text="Last covered day; empty if open.")
 
     class Meta:
-        ordering = ["patient", "order", "-effective_date"]
+        ordering = ["patient_id", "order", "-effective_date"]
         indexes = [models.Index(fields=["member_id_hash"], name="coverage_member_id_hash_idx")]
         constraints = [
             models.CheckConstraint(

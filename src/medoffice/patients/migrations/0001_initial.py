@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='coverages', to='patients.payer')),
             ],
             options={
-                'ordering': ['patient', 'order', '-effective_date'],
+                'ordering': ['patient_id', 'order', '-effective_date'],
             },
         ),
         migrations.AddIndex(
