@@ -31,3 +31,30 @@ def test_patient_pages_open(superuser_client, make_coverage):
     change = superuser_client.get(f"/admin/patients/patient/{coverage.patient.pk}/change/")
     assert change.status_code == 200
     assert "PHP123456789" in change.content.decode()  # the inline shows the plain member id
+
+
+def test_opening_a_patient_in_the_admin_writes_the_access_log(superuser_client, make_coverage):
+    from medoffice.core.audit import verify_chain
+    from medoffice.core.models import AccessLogEntry
+
+    coverage = make_coverage()
+    patient = coverage.patient
+
+    superuser_client.get(f"/admin/patients/patient/{patient.pk}/change/")
+    superuser_client.get(f"/admin/patients/coverage/{coverage.pk}/change/")
+    superuser_client.get(f"/admin/patients/patient/{patient.pk}/history/")
+
+    rows = list(AccessLogEntry.objects.values_list("object_type", "patient_id", "action"))
+    assert rows == [
+        ("patient", patient.pk, "view"),
+        ("coverage", patient.pk, "view"),
+        ("patient", patient.pk, "view"),
+    ]
+    assert verify_chain().ok
+
+
+def test_a_missing_patient_in_the_admin_logs_nothing(superuser_client, db):
+    from medoffice.core.models import AccessLogEntry
+
+    superuser_client.get("/admin/patients/patient/999999/change/")
+    assert AccessLogEntry.objects.count() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from medoffice.core.admin_audit import PatientAccessAuditedAdmin
 from medoffice.core.crypto import identifier_hash
 from medoffice.patients.models import Coverage, Patient, Payer
 
@@ -23,7 +24,10 @@ class CoverageInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PatientAccessAuditedAdmin, admin.ModelAdmin):
+    def patient_id_of(self, obj) -> int:
+        return obj.pk
+
     list_display = [
         "mrn",
         "last_name",
@@ -43,7 +47,12 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
+class CoverageAdmin(PatientAccessAuditedAdmin, admin.ModelAdmin):
+    audit_object_type = "coverage"
+
+    def patient_id_of(self, obj) -> int:
+        return obj.patient_id
+
     list_display = ["patient", "payer", "order", "effective_date", "end_date"]
     list_filter = ["payer", "order"]
     search_fields = ["patient__last_name", "patient__first_name", "patient__mrn"]
