@@ -43,13 +43,16 @@ def test_opening_a_patient_in_the_admin_writes_the_access_log(superuser_client, 
     superuser_client.get(f"/admin/patients/patient/{patient.pk}/change/")
     superuser_client.get(f"/admin/patients/coverage/{coverage.pk}/change/")
     superuser_client.get(f"/admin/patients/patient/{patient.pk}/history/")
+    superuser_client.get("/admin/patients/patient/", {"q": "Quill"})
 
     rows = list(AccessLogEntry.objects.values_list("object_type", "patient_id", "action"))
     assert rows == [
         ("patient", patient.pk, "view"),
         ("coverage", patient.pk, "view"),
         ("patient", patient.pk, "view"),
+        ("patient list", None, "view"),
     ]
+    assert AccessLogEntry.objects.last().detail == "admin search: Quill"
     assert verify_chain().ok
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from medoffice.core.audit import CREATE, UPDATE, VIEW, log_patient_access
+from medoffice.core.audit import (
+    CREATE,
+    UPDATE,
+    VIEW,
+    client_address,
+    log_patient_access,
+    record_access,
+)
 
 
 class PatientAccessAuditedAdmin:
@@ -29,6 +36,19 @@ class PatientAccessAuditedAdmin:
                 object_type=self.audit_object_type,
                 object_id=obj.pk,
                 detail="admin",
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            record_access(
+                user=request.user,
+                action=VIEW,
+                object_type=f"{self.audit_object_type} list",
+                object_id="",
+                ip_address=client_address(request),
+                detail=f"admin search: {request.GET.get('q', '')}",
             )
         return response
 
