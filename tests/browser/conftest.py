@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path(os.environ.get("MEDOFFICE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,8 +48,14 @@ def chromium(live_server):
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # With Playwright's loop running, Django hands the test body database
+            # connections of its own; close them, or PostgreSQL refuses to drop
+            # the test database at the end ("being accessed by other users").
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
