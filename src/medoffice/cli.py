@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                 return _fail(
                     f"unknown command {argv[1]!r} (run 'medoffice help' for the list)", EXIT_USAGE
                 )
+        if len(argv) > 1 and not argv[1].startswith("-") and argv[1] != "help":
+            # Let a command's CommandError reach us (Django would print it as
+            # "CommandError: ..."), so every failure reads "medoffice: error: ...".
+            argv = [argv[0], argv[1], "--traceback", *argv[2:]]
         try:
             ManagementUtility(argv).execute()
         except CommandError as exc:

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "medoffice.core.middleware.IdleTimeoutMiddleware",
     "medoffice.core.middleware.TwoFactorRequiredMiddleware",
+    "medoffice.core.middleware.LocationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -78,3 +78,10 @@ def test_every_command_of_ours_has_help(capsys):
     for command in ["audit", "worker"]:
         assert main([command, "--help"]) == 0
         assert "usage: medoffice" in capsys.readouterr().out
+
+
+def test_command_errors_read_like_every_other_error(capsys, tmp_path):
+    """A command's own refusal reads 'medoffice: error: ...', not Django's 'CommandError: ...'."""
+    assert main(["worker", "--interval", "-1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["medoffice: error: --interval must be zero or more seconds"]

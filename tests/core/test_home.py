@@ -52,3 +52,25 @@ def test_verify_now_is_post_only_and_auditors_only(client_as):
 def test_anonymous_visitor_is_sent_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_pages_use_the_users_office_time_zone(rf, make_user, location):
+    """A Chicago front desk sees Chicago time; someone with no home office, the first office's."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    from medoffice.core.middleware import LocationTimeZoneMiddleware
+
+    def zone_seen(user) -> str:
+        request = rf.get("/")
+        request.user = user
+        middleware = LocationTimeZoneMiddleware(lambda r: timezone.get_current_timezone_name())
+        return middleware(request)
+
+    assert zone_seen(make_user("front_desk", home_location=location)) == "America/Chicago"
+    location.time_zone = "America/Denver"
+    location.save()
+    assert zone_seen(make_user("biller")) == "America/Denver"
+    assert zone_seen(AnonymousUser()) == "UTC"
+    assert timezone.get_current_timezone_name() == "UTC"  # nothing leaks past the request

@@ -105,3 +105,41 @@ class TwoFactorRequiredMiddleware:
                 )
             return _send_to(request, reverse("two_factor_verify"))
         return self.get_response(request)
+
+
+class LocationTimeZoneMiddleware:
+    """Show times in the signed-in user's office time zone (their home location's).
+
+    Data stays in UTC; only display and form input use the activated zone.
+    Users without a home location see the practice's first active location's zone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        zone = _zone_for(request.user) if request.user.is_authenticated else None
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _zone_for(user):
+    import zoneinfo
+
+    from medoffice.core.models import Location
+
+    location = user.home_location
+    if location is None:
+        location = Location.objects.filter(active=True).order_by("pk").first()
+    if location is None:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(location.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
