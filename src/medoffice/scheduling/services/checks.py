@@ -1,0 +1,216 @@
+"""The checks a booking passes before it takes any lock, each naming the field it concerns.
+
+In order: the times (aware, not before today at the location, end after
+start), that patient, provider, location and type are active and the provider
+works there, the room chosen (at the location, the kind the type needs), the
+provider's weekly blocks (unless overridden), and blocked time. The
+open-slot finder and the pages may call them to explain a refusal up front.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from medoffice.core.models import Location
+from medoffice.patients.models import Patient
+from medoffice.scheduling import errors
+from medoffice.scheduling.models import AppointmentType, Provider, Room
+from medoffice.scheduling.models.availability import WEEKDAY_NAMES, hhmm
+from medoffice.scheduling.selectors import blocks_for_day, exceptions_overlapping
+from medoffice.scheduling.services import guards
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+
+
+def with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def aware_utc(value, name: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise errors.invalid(errors.INVALID_TIME, f"Give the {name} as a date and time.", name)
+    if timezone.is_naive(value):
+        raise errors.invalid(
+            errors.INVALID_TIME,
+            f"Give the {name} time with its time zone offset, e.g. 2026-03-02T09:30:00-06:00.",
+            name,
+        )
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise errors.invalid(
+            errors.INVALID_TIME,
+            f"The {name} time must be between {EARLIEST_YEAR} and {LATEST_YEAR}.",
+            name,
+        )
+    return value.astimezone(dt.UTC)
+
+
+def check_times(
+    *,
+    location: Location,
+    appointment_type: AppointmentType,
+    start,
+    end=None,
+    now: dt.datetime,
+) -> tuple[dt.datetime, dt.datetime]:
+    """``(start, end)`` in UTC, or the DomainError that says what is wrong with them."""
+    start = aware_utc(start, "start")
+    if end is None:
+        end = start + dt.timedelta(minutes=appointment_type.duration_minutes)
+    else:
+        end = aware_utc(end, "end")
+        if end <= start:
+            raise errors.invalid(
+                errors.END_BEFORE_START, "The end time must be after the start time.", "end"
+            )
+        if end - start > dt.timedelta(minutes=AppointmentType.MAX_MINUTES):
+            raise errors.invalid(
+                errors.INVALID_TIME, "An appointment lasts at most 8 hours.", "end"
+            )
+    zone = location.zone
+    local_day = start.astimezone(zone).date()
+    if local_day < now.astimezone(zone).date():
+        raise errors.invalid(
+            errors.IN_THE_PAST,
+            f"{guards.day_label(local_day)} {local_day.year} is in the past; "
+            "book today or a later day.",
+            "start",
+        )
+    return start, end
+
+
+def check_parties(
+    *,
+    patient: Patient,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+) -> None:
+    if not patient.active:
+        raise errors.invalid(
+            errors.INACTIVE,
+            f"{patient.first_name} {patient.last_name}'s record is inactive; "
+            "reactivate it (or use the merged record) before booking.",
+            "patient",
+        )
+    if not provider.active:
+        raise errors.invalid(
+            errors.INACTIVE, f"{provider.schedule_name} is no longer active.", "provider"
+        )
+    if not location.active:
+        raise errors.invalid(errors.INACTIVE, f"{location.name} is closed (inactive).", "location")
+    if not appointment_type.active:
+        raise errors.invalid(
+            errors.INACTIVE,
+            f"'{appointment_type.name}' is no longer offered; choose another appointment type.",
+            "appointment_type",
+        )
+    if not provider.locations.filter(pk=location.pk).exists():
+        raise errors.invalid(
+            errors.NOT_AT_LOCATION,
+            f"{provider.schedule_name} does not see patients at {location.name}.",
+            "location",
+        )
+
+
+def check_room(*, room: Room, location: Location, appointment_type: AppointmentType) -> None:
+    """A room the front desk chose: at the location, in use, and the kind the visit needs."""
+    if room.location_id != location.pk:
+        raise errors.invalid(
+            errors.NOT_AT_LOCATION, f"{room.name} is not at {location.name}.", "room"
+        )
+    if not room.active:
+        raise errors.invalid(errors.INACTIVE, f"{room.name} is out of use (inactive).", "room")
+    if appointment_type.telehealth and room.kind != Room.TELEHEALTH:
+        raise errors.invalid(
+            errors.WRONG_ROOM_KIND,
+            f"'{appointment_type.name}' is a telehealth visit and needs no physical room; "
+            "leave the room empty.",
+            "room",
+        )
+    if appointment_type.room_kind and room.kind != appointment_type.room_kind:
+        needed = dict(Room.KIND_CHOICES)[appointment_type.room_kind].lower()
+        raise errors.invalid(
+            errors.WRONG_ROOM_KIND,
+            f"'{appointment_type.name}' needs {with_article(needed)}; {room.name} is "
+            f"{with_article(room.get_kind_display().lower())}.",
+            "room",
+        )
+
+
+def check_template(
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    start: dt.datetime,
+    end: dt.datetime,
+    allow_outside_template: bool,
+) -> bool:
+    """True when the visit fits a block that takes its type; False for an allowed override."""
+    zone = location.zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = local_start.date()
+    blocks = blocks_for_day(provider=provider, location=location, day=day)
+    covering = [b for b in blocks if b.covers(local_start, local_end)]
+    for block in covering:
+        types = list(block.appointment_types.all())
+        if not types or appointment_type in types:
+            return True
+    if allow_outside_template:
+        return False
+    when = f"{WEEKDAY_NAMES[day.weekday()]} {guards.day_label(day)}"
+    hours = f"{hhmm(local_start)}–{hhmm(local_end)}"
+    if covering:
+        block = covering[0]
+        raise errors.invalid(
+            errors.TYPE_NOT_ALLOWED,
+            f"The {block.hours} block of {provider.schedule_name} on {when} at {location.name} "
+            f"does not take '{appointment_type.name}' visits.",
+            "appointment_type",
+        )
+    listed = (
+        f"that day's blocks are {', '.join(b.hours for b in blocks)}"
+        if blocks
+        else "there are no blocks that day"
+    )
+    raise errors.invalid(
+        errors.OUTSIDE_TEMPLATE,
+        f"{provider.schedule_name} does not see patients at {location.name} on {when} "
+        f"{hours}; {listed}. Choose a time inside a block, or book it as an override "
+        "outside the template.",
+        "start",
+    )
+
+
+def check_not_blocked(
+    *, provider: Provider, location: Location, start: dt.datetime, end: dt.datetime
+) -> None:
+    blocked = exceptions_overlapping(
+        start=start, end=end, provider=provider, location=location
+    ).first()
+    if blocked is None:
+        return
+    zone = location.zone
+    a, b = blocked.start.astimezone(zone), blocked.end.astimezone(zone)
+    span = (
+        f"{guards.day_label(a)} {hhmm(a)}–{hhmm(b)}"
+        if a.date() == b.date()
+        else f"{guards.day_label(a)} {hhmm(a)} to {guards.day_label(b)} {hhmm(b)}"
+    )
+    who = provider.schedule_name if blocked.provider_id else f"everyone at {location.name}"
+    why = f": {blocked.reason}" if blocked.reason else ""
+    raise errors.invalid(
+        errors.SCHEDULE_BLOCKED,
+        f"That time is blocked for {who} ({blocked.get_kind_display().lower()}, {span}{why}).",
+        "start",
+    )
+
+
+def clean_text(value: str | None, name: str, limit: int = 200) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise errors.invalid(errors.INVALID, f"Keep the {name} to {limit} characters.", name)
+    return text

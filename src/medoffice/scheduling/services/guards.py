@@ -1,0 +1,117 @@
+"""What keeps two bookings from taking one provider or room: locks, the overlap check's words,
+and the database's refusals turned into the same ``slot_taken`` error.
+
+On PostgreSQL a booking takes a transaction-level advisory lock on the
+provider, then on the room it wants (rooms in ascending id order), before it
+checks for overlaps and inserts. Racing bookings for one provider therefore
+queue on the lock, and the check after the lock sees every booking committed
+before it; the exclusion constraints (migration 0003) are the backstop, and
+their violation (23P01) or a deadlock (40P01) still reads as "slot taken".
+On SQLite every write transaction starts with BEGIN IMMEDIATE
+(``transaction_mode``), so bookings already run one at a time and the check
+inside the transaction is authoritative; triggers are the backstop there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, OperationalError, connection
+
+from medoffice.core.errors import DomainError
+from medoffice.scheduling import errors
+from medoffice.scheduling.models import Appointment, Provider, Room
+from medoffice.scheduling.selectors import occupying_appointments
+
+# Namespaces of pg_advisory_xact_lock(int, int): (what, id).
+PROVIDER_LOCK = 71_001
+ROOM_LOCK = 71_002
+_INT4 = 2**31
+
+OVERLAP_SQLSTATE = "23P01"  # exclusion_violation
+DEADLOCK_SQLSTATE = "40P01"  # deadlock_detected
+
+
+def locks_needed() -> bool:
+    """True on PostgreSQL, where bookings serialise on advisory locks."""
+    return connection.vendor == "postgresql"
+
+
+def _lock(namespace: int, pk: int) -> None:
+    with connection.cursor() as cursor:
+        # Ids beyond 2^31 share a lock with a smaller id: more waiting, never less safety.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, pk % _INT4])
+
+
+def lock_provider(provider_id: int) -> None:
+    """Queue behind any other transaction booking this provider (until the transaction ends)."""
+    if locks_needed():
+        _lock(PROVIDER_LOCK, provider_id)
+
+
+def lock_room(room_id: int) -> None:
+    """Queue behind any other transaction booking this room. Take after the provider's lock,
+    and several rooms only in ascending id order, so two bookings never wait on each other."""
+    if locks_needed():
+        _lock(ROOM_LOCK, room_id)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def is_slot_race(exc: BaseException) -> bool:
+    """True when the database refused an overlap (or broke a deadlock between two bookings)."""
+    if isinstance(exc, IntegrityError):
+        return _sqlstate(exc) == OVERLAP_SQLSTATE or "slot_taken" in str(exc)
+    if isinstance(exc, OperationalError):
+        return _sqlstate(exc) == DEADLOCK_SQLSTATE
+    return False
+
+
+def day_label(moment: dt.datetime) -> str:
+    """ "Mon 2 Mar" (of an already local datetime or date)."""
+    return f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def taken_by_provider(existing: Appointment) -> str:
+    """ "Dr. Patel already has Lee, M. at 9:30–9:50 (Main)"."""
+    return (
+        f"{existing.provider.schedule_name} already has {existing.patient_short_name} "
+        f"at {existing.local_hours} ({existing.location.name})"
+    )
+
+
+def taken_by_room(existing: Appointment) -> str:
+    """ "Exam 2 is taken by Lee, M. at 9:30–9:50 (Dr. Patel)"."""
+    return (
+        f"{existing.room.name} is taken by {existing.patient_short_name} "
+        f"at {existing.local_hours} ({existing.provider.schedule_name})"
+    )
+
+
+def slot_taken(message: str, field: str = "start") -> DomainError:
+    return errors.conflict(errors.SLOT_TAKEN, message, field)
+
+
+def describe_race(
+    *,
+    provider: Provider,
+    room: Room | None,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> DomainError:
+    """The slot_taken error for a booking the database refused: name the winner if visible."""
+    winner = (
+        occupying_appointments(start=start, end=end, provider=provider, room=room)
+        .select_related("patient", "provider", "location", "room")
+        .first()
+    )
+    if winner is None:
+        return slot_taken(
+            "Someone else booked this time a moment ago; choose another time.", "start"
+        )
+    if winner.provider_id == provider.pk:
+        return slot_taken(f"{taken_by_provider(winner)}.", "start")
+    return slot_taken(f"{taken_by_room(winner)}.", "room")
