@@ -1,0 +1,3 @@
+"""Schedule set-up: providers, rooms, appointment types, weekly templates, exceptions."""
+
+urlpatterns: list = []

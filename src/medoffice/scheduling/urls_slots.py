@@ -1,0 +1,3 @@
+"""Next available: the open-slot finder and the waitlist matches."""
+
+urlpatterns: list = []
