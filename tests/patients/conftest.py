@@ -75,3 +75,51 @@ def make_coverage(db, commercial_payer, make_patient):
         return coverage
 
     return make
+
+
+# What a browser sends when the front desk fills in the registration form.
+FORM_DATA = {
+    "first_name": "Ana",
+    "last_name": "Reyes",
+    "date_of_birth": "1985-04-09",
+    "sex_at_birth": "F",
+    "address1": "7 Elm St",
+    "city": "Columbus",
+    "state": "ga",
+    "zip": "31901",
+    "phone_mobile": "(706) 555-0150",
+    "preferred_contact": "sms",
+    "contact_hours_start": "09:00",
+    "contact_hours_end": "18:00",
+    "consent_sms": "on",
+    "consent_sms_on": "2025-01-02",
+    "guarantor_relationship": "self",
+}
+
+# The first bytes of each kind of file the office may upload.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private-files"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def make_document(db, media_root, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from medoffice.patients.services.documents import upload_document
+
+    def make(patient, *, kind="insurance_card_front", content=JPEG, name="card.jpg"):
+        return upload_document(
+            actor=make_user("front_desk"),
+            patient=patient,
+            kind=kind,
+            upload=SimpleUploadedFile(name, content),
+        )
+
+    return make

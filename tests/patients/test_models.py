@@ -6,13 +6,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from medoffice.core.crypto import identifier_hash
 from medoffice.patients.models import (
     Coverage,
-    Patient,
     Payer,
     mbi_ok,
     mrn_from_sequence,
@@ -124,18 +123,3 @@ def test_a_changed_member_id_keeps_its_search_hash_in_step_on_clean(make_coverag
 
     assert not Coverage.objects.filter(member_id_hash=identifier_hash("PHP123456789")).exists()
     assert Coverage.objects.get(member_id_hash=identifier_hash("PHP000000001")) == coverage
-
-
-def test_name_prefix_search_is_served_by_the_name_index(make_patient):
-    make_patient(last_name="Smith", first_name="Anna")
-    make_patient(last_name="Smithers", first_name="Bo")
-    make_patient(last_name="Jones", first_name="Cy")
-
-    found = Patient.objects.filter(last_name__istartswith="smi").order_by("last_name")
-    assert [p.last_name for p in found] == ["Smith", "Smithers"]
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # three rows: make the planner show its choice
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = found.explain()
-    assert "patient_name_prefix_idx" in plan
