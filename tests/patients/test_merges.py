@@ -200,3 +200,35 @@ def test_merge_dates_are_recorded(manager, pair):
     survivor, duplicate = pair
     merge = merge_patients(actor=manager, survivor=survivor, duplicate=duplicate, reason="dup")
     assert abs(merge.merged_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+def test_appointments_move_with_the_merge_and_back(manager, pair, location):
+    """Visits booked on the duplicate follow it to the survivor (found generically)."""
+    if not any(m._meta.label == "scheduling.Appointment" for m in apps.get_models()):
+        pytest.skip("no appointments in this build")
+    Appointment = apps.get_model("scheduling", "Appointment")
+    Provider = apps.get_model("scheduling", "Provider")
+    AppointmentType = apps.get_model("scheduling", "AppointmentType")
+    survivor, duplicate = pair
+    provider = Provider.objects.create(
+        first_name="Asha", last_name="Patel", credentials="MD", npi="1234567893"
+    )
+    kind = AppointmentType.objects.create(name="Follow-up", code="FU", duration_minutes=15)
+    start = dt.datetime(2030, 3, 4, 15, 0, tzinfo=dt.UTC)
+    visit = Appointment.objects.create(
+        patient=duplicate,
+        provider=provider,
+        location=location,
+        appointment_type=kind,
+        start=start,
+        end=start + dt.timedelta(minutes=15),
+    )
+
+    merge = merge_patients(actor=manager, survivor=survivor, duplicate=duplicate, reason="dup")
+    assert Appointment.objects.get(pk=visit.pk).patient_id == survivor.pk
+    assert {"model": "scheduling.appointment", "field": "patient", "pk": visit.pk} in (
+        merge.moved_rows
+    )
+
+    unmerge(actor=manager, merge=merge)
+    assert Appointment.objects.get(pk=visit.pk).patient_id == duplicate.pk

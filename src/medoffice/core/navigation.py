@@ -17,6 +17,7 @@ class NavItem:
 # Each app adds its entry here when its pages land.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Today", "home", None),
+    NavItem("Patients", "patient_list", "patients.view_patient"),
     NavItem("Access log", "audit_log", "core.view_accesslogentry"),
     NavItem("Background jobs", "task_list", "django_tasks_database.view_dbtaskresult"),
     NavItem("Users", "user_list", "core.view_user"),
