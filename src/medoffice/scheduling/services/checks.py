@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from medoffice.core.models import Location
 from medoffice.patients.models import Patient
 from medoffice.scheduling import errors
-from medoffice.scheduling.models import AppointmentType, Provider, Room
+from medoffice.scheduling.models import AppointmentType, AvailabilityTemplate, Provider, Room
 from medoffice.scheduling.models.availability import WEEKDAY_NAMES, hhmm
 from medoffice.scheduling.selectors import blocks_for_day, exceptions_overlapping
 from medoffice.scheduling.services import guards
@@ -140,6 +141,33 @@ def check_room(*, room: Room, location: Location, appointment_type: AppointmentT
         )
 
 
+def fits_a_block(
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+) -> bool:
+    """One query: does a block in effect that day cover the visit and take its type?"""
+    day = local_start.date()
+    if local_end.date() != day:
+        return False
+    return (
+        AvailabilityTemplate.objects.filter(
+            provider=provider,
+            location=location,
+            weekday=day.weekday(),
+            effective_from__lte=day,
+            start_time__lte=local_start.time(),
+            end_time__gte=local_end.time(),
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .filter(Q(appointment_types__isnull=True) | Q(appointment_types=appointment_type))
+        .exists()
+    )
+
+
 def check_template(
     *,
     provider: Provider,
@@ -153,14 +181,19 @@ def check_template(
     zone = location.zone
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
-    blocks = blocks_for_day(provider=provider, location=location, day=day)
-    covering = [b for b in blocks if b.covers(local_start, local_end)]
-    for block in covering:
-        types = list(block.appointment_types.all())
-        if not types or appointment_type in types:
-            return True
+    if fits_a_block(
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        local_start=local_start,
+        local_end=local_end,
+    ):
+        return True
     if allow_outside_template:
         return False
+    # Refused: load the day's blocks to say what would have fitted.
+    blocks = blocks_for_day(provider=provider, location=location, day=day)
+    covering = [b for b in blocks if b.covers(local_start, local_end)]
     when = f"{WEEKDAY_NAMES[day.weekday()]} {guards.day_label(day)}"
     hours = f"{hhmm(local_start)}–{hhmm(local_end)}"
     if covering:

@@ -56,7 +56,8 @@ def lock_room(room_id: int) -> None:
         _lock(ROOM_LOCK, room_id)
 
 
-def _sqlstate(exc: BaseException) -> str | None:
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL error code behind a Django database error (None elsewhere)."""
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
@@ -64,9 +65,9 @@ def _sqlstate(exc: BaseException) -> str | None:
 def is_slot_race(exc: BaseException) -> bool:
     """True when the database refused an overlap (or broke a deadlock between two bookings)."""
     if isinstance(exc, IntegrityError):
-        return _sqlstate(exc) == OVERLAP_SQLSTATE or "slot_taken" in str(exc)
+        return sqlstate(exc) == OVERLAP_SQLSTATE or "slot_taken" in str(exc)
     if isinstance(exc, OperationalError):
-        return _sqlstate(exc) == DEADLOCK_SQLSTATE
+        return sqlstate(exc) == DEADLOCK_SQLSTATE
     return False
 
 
