@@ -12,8 +12,6 @@ from medoffice.core.api import router as core_router
 from medoffice.core.errors import DomainError
 from medoffice.core.services.tokens import user_for_token
 from medoffice.patients.api import router as patients_router
-from medoffice.scheduling.api import router as scheduling_router
-from medoffice.scheduling.api_flow import router as flow_router
 
 
 class BearerToken(HttpBearer):
@@ -72,5 +70,3 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/", core_router)
 api.add_router("/", patients_router)
-api.add_router("/", scheduling_router)
-api.add_router("/", flow_router)
