@@ -14,8 +14,9 @@ the names and phones (see ``search_keys.py``) and always stops at a LIMIT:
 4. a date of birth or phone digits (full, last 7 or last 4) narrow any of
    these, or search alone.
 
-Results rank MRN, then exact and prefix name matches, then the other readings,
-then the misspellings; each patient appears once.
+Results rank MRN, then exact and prefix name matches, then the other readings;
+misspellings are looked for only when the names as typed match nobody. Each
+patient appears once.
 """
 
 from __future__ import annotations
@@ -153,16 +154,15 @@ class _Results:
 
 def _name_readings(parsed: ParsedQuery) -> list[tuple[Q, str]]:
     """(condition, how found) for each way the typed names can be read, best first."""
-    readings = []
     q = _prefix("search_last", parsed.last)
     if parsed.first:
         q &= _prefix("search_first", parsed.first)
-    readings.append((q, PREFIX))
+    readings = [(q, PREFIX)]
     tokens = parsed.tokens
     if not parsed.comma and len(tokens) >= 2:
-        readings.append((_prefix("search_last", "".join(tokens)), OTHER_READING))  # de la cruz
+        compound = _prefix("search_last", "".join(tokens))  # de la cruz
         swapped = _prefix("search_last", tokens[-1]) & _prefix("search_first", tokens[0])
-        readings.append((swapped, OTHER_READING))  # john smith
+        readings.append((compound | swapped, OTHER_READING))  # john smith
     return readings
 
 
@@ -195,7 +195,9 @@ def search_patients(
         return list(results.found.values())[offset:]
     for condition, match in _name_readings(parsed):
         results.take(base.filter(condition, narrow), match, exact_last=parsed.last)
-    if not results.full and len(parsed.last) >= MIN_FUZZY_LETTERS:
+    # Misspellings only when the name as typed matches nobody: a prefix that finds
+    # patients is someone typing, and sound-alikes would only crowd the list.
+    if not results.found and len(parsed.last) >= MIN_FUZZY_LETTERS:
         first = _first_name(parsed.first) if parsed.first else Q()
         for distance, names in sounds_like(parsed.last).items():
             if distance == 0 and not parsed.first:
