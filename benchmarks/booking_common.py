@@ -1,0 +1,244 @@
+"""Shared set-up of the booking benchmarks: a dedicated database, a small office, the checks.
+
+Not a benchmark itself. ``booking_race.py`` and ``booking_throughput.py`` call
+:func:`configure` first (it creates the database if missing, points Django at
+it and migrates it), then :func:`build_office` for providers, rooms, a visit
+type, 7-day templates and patients, and :func:`overlaps` to count double
+bookings with a plain SQL self-join that trusts nothing in the application.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_booking"
+ZONE = zoneinfo.ZoneInfo("America/Chicago")
+
+
+def database_url(cli_value: str | None) -> str:
+    """--database-url, else $DATABASE_URL, else localhost PostgreSQL, database mo_bench_booking."""
+    return cli_value or os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def _ensure_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    conninfo = url.replace("postgres://", "postgresql://", 1)
+    target = psycopg.conninfo.conninfo_to_dict(conninfo)
+    name = target.get("dbname")
+    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def configure(url: str) -> None:
+    """Create the database if needed, set Django up on it, and migrate it."""
+    if url.startswith(("postgres://", "postgresql://")):
+        _ensure_postgres_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
+    os.environ.setdefault(
+        "MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-booking")
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+@dataclass
+class Office:
+    location: object
+    providers: list
+    appointment_type: object
+    patients: list
+    first_day: dt.date
+
+
+def _npi(seed: int) -> str:
+    body = f"2{seed:08d}"
+    total = 24
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+def build_office(*, providers: int, rooms: int, room_kind: str, patients: int) -> Office:
+    """A benchmark office (created once, reused): every appointment is removed first."""
+    from django.db import connection, transaction
+
+    from medoffice.core.models import Location, Practice
+    from medoffice.patients.models import Patient, mrn_from_sequence
+    from medoffice.scheduling.models import (
+        AppointmentType,
+        AvailabilityTemplate,
+        Provider,
+        Room,
+    )
+
+    with transaction.atomic():
+        clear_appointments()
+        practice, _ = Practice.objects.get_or_create(
+            name="Benchmark Family Practice",
+            defaults={
+                "group_npi": "1234567893",
+                "tax_id": "123456789",
+                "billing_address1": "1 Bench St",
+                "billing_city": "Springfield",
+                "billing_state": "IL",
+                "billing_zip": "62701",
+            },
+        )
+        location, _ = Location.objects.get_or_create(
+            name="Bench Main",
+            defaults={
+                "practice": practice,
+                "address1": "1 Bench St",
+                "city": "Springfield",
+                "state": "IL",
+                "zip": "62701",
+                "phone": "2175550199",
+                "time_zone": "America/Chicago",
+            },
+        )
+        for i in range(rooms):
+            Room.objects.get_or_create(
+                location=location, name=f"Exam {i + 1:02d}", defaults={"kind": Room.EXAM}
+            )
+        kind, _ = AppointmentType.objects.update_or_create(
+            code="BENCH",
+            defaults={"name": "Bench visit", "duration_minutes": 15, "room_kind": room_kind},
+        )
+        people = []
+        for i in range(providers):
+            provider, created = Provider.objects.get_or_create(
+                npi=_npi(i + 1),
+                defaults={
+                    "first_name": "Bench",
+                    "last_name": f"Doc{i + 1:02d}",
+                    "credentials": "MD",
+                },
+            )
+            if created:
+                provider.locations.add(location)
+                AvailabilityTemplate.objects.bulk_create(
+                    AvailabilityTemplate(
+                        provider=provider,
+                        location=location,
+                        weekday=d,
+                        start_time=dt.time(6, 0),
+                        end_time=dt.time(22, 0),
+                        effective_from=dt.date(2020, 1, 1),
+                    )
+                    for d in range(7)
+                )
+            people.append(provider)
+        have = Patient.objects.filter(last_name__startswith="Benchpatient").count()
+        Patient.objects.bulk_create(
+            Patient(
+                mrn=mrn_from_sequence(8_000_000 + n),
+                first_name=f"P{n}",
+                last_name=f"Benchpatient{n:05d}",
+                date_of_birth=dt.date(1970, 1, 1) + dt.timedelta(days=n),
+                sex_at_birth="U",
+                address1="1 Bench St",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            )
+            for n in range(have, patients)
+        )
+    pool = list(Patient.objects.filter(last_name__startswith="Benchpatient").order_by("pk"))
+    today = dt.datetime.now(ZONE).date()
+    connection.close()
+    return Office(
+        location=location,
+        providers=people,
+        appointment_type=kind,
+        patients=pool[:patients],
+        first_day=today + dt.timedelta(days=7),
+    )
+
+
+def clear_appointments() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "TRUNCATE scheduling_appointmentevent, scheduling_waitlistentry_providers, "
+                "scheduling_waitlistentry, scheduling_appointment, scheduling_appointmentseries"
+            )
+        else:
+            for table in (
+                "scheduling_appointmentevent",
+                "scheduling_waitlistentry_providers",
+                "scheduling_waitlistentry",
+                "scheduling_appointment",
+                "scheduling_appointmentseries",
+            ):
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+OVERLAP_SQL = """
+SELECT COUNT(*) FROM scheduling_appointment a
+JOIN scheduling_appointment b
+  ON a.id < b.id
+ AND a."start" < b."end" AND b."start" < a."end"
+ AND (a.provider_id = b.provider_id OR a.room_id = b.room_id)
+WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
+"""
+
+
+def overlaps() -> int:
+    """Pairs of occupying appointments sharing a provider or a room at overlapping times."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(OVERLAP_SQL)
+        return cur.fetchone()[0]
+
+
+def booked_count() -> int:
+    from medoffice.scheduling.models import Appointment
+
+    return Appointment.objects.count()
+
+
+def machine_facts() -> str:
+    from django.db import connection
+
+    server = connection.vendor
+    with connection.cursor() as cur:
+        if server == "postgresql":
+            cur.execute("SHOW server_version")
+            server = f"PostgreSQL {cur.fetchone()[0]}"
+        else:
+            cur.execute("SELECT sqlite_version()")
+            server = f"SQLite {cur.fetchone()[0]}"
+    cpus = os.cpu_count()
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        nproc = str(cpus)
+    return (
+        f"nproc {nproc}, Python {sys.version.split()[0]}, {server}, "
+        f"{platform.system()} {platform.release()}"
+    )
