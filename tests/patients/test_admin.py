@@ -61,3 +61,14 @@ def test_a_missing_patient_in_the_admin_logs_nothing(superuser_client, db):
 
     superuser_client.get("/admin/patients/patient/999999/change/")
     assert AccessLogEntry.objects.count() == 0
+
+
+def test_documents_and_merges_are_listed_read_only(superuser_client, make_document, make_patient):
+    document = make_document(make_patient())
+    listing = superuser_client.get("/admin/patients/patientdocument/")
+    assert listing.status_code == 200
+    page = superuser_client.get(f"/admin/patients/patientdocument/{document.pk}/change/")
+    assert page.status_code == 200
+    assert document.file.name not in page.content.decode()  # no link around the private storage
+    assert superuser_client.get("/admin/patients/patientdocument/add/").status_code == 403
+    assert superuser_client.get("/admin/patients/patientmerge/").status_code == 200

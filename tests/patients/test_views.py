@@ -318,12 +318,16 @@ def test_the_office_manager_merges_through_a_confirmation(client_as, make_patien
 
 
 def test_a_wrong_mrn_is_named_on_the_merge_form(client_as, make_patient):
+    from medoffice.patients.models import mrn_from_sequence
+
     keep = make_patient()
-    page = client_as("office_manager").post(
-        reverse("patient_merge", args=[keep.pk]),
-        {"other_mrn": "12345678", "keep": "this", "reason": "x"},
-    )
+    client = client_as("office_manager")
+    url = reverse("patient_merge", args=[keep.pk])
+    unused = mrn_from_sequence(7_000_000)
+    page = client.post(url, {"other_mrn": unused, "keep": "this", "reason": "x"})
     assert "No record has this MRN" in text(page)
+    typo = client.post(url, {"other_mrn": unused[:-1] + "x", "keep": "this", "reason": "x"})
+    assert "8 digits" in text(typo)
 
 
 def test_the_front_desk_cannot_merge(client_as, make_patient):
@@ -331,3 +335,12 @@ def test_the_front_desk_cannot_merge(client_as, make_patient):
     client = client_as("front_desk")
     assert client.get(reverse("patient_merge", args=[keep.pk])).status_code == 403
     assert client.post(reverse("patient_unmerge", args=[1])).status_code == 403
+
+
+def test_a_malformed_phone_shows_together_with_missing_fields(client_as):
+    page = client_as("front_desk").post(
+        reverse("patient_create"), {**FORM_DATA, "last_name": "", "phone_mobile": "555-0150"}
+    )
+    errors = page.context["form"].errors
+    assert errors["last_name"] == ["Enter the last name."]
+    assert "10-digit phone number" in errors["phone_mobile"][0]

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from medoffice.core.admin_audit import PatientAccessAuditedAdmin
 from medoffice.core.crypto import identifier_hash
-from medoffice.patients.models import Coverage, Patient, Payer
+from medoffice.patients.models import Coverage, Patient, PatientDocument, PatientMerge, Payer
 
 
 @admin.register(Payer)
@@ -70,3 +70,37 @@ class CoverageAdmin(PatientAccessAuditedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.set_member_id(obj.member_id)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(PatientDocument)
+class PatientDocumentAdmin(PatientAccessAuditedAdmin, admin.ModelAdmin):
+    """Who scanned what, for administrators; the file opens only from the patient's page."""
+
+    audit_object_type = "document"
+
+    def patient_id_of(self, obj) -> int:
+        return obj.patient_id
+
+    list_display = ["patient", "kind", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind", "content_type"]
+    list_select_related = ["patient", "uploaded_by"]
+    fields = ["patient", "kind", "original_name", "content_type", "size", "uploaded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # uploads go through the patient's page, which checks the file
+
+
+@admin.register(PatientMerge)
+class PatientMergeAdmin(admin.ModelAdmin):
+    """The record of merges (read-only: merging and undoing happen on the patient's page)."""
+
+    list_display = ["duplicate", "survivor", "merged_by", "merged_at", "unmerged_at"]
+    list_select_related = ["duplicate", "survivor", "merged_by"]
+    readonly_fields = [f.name for f in PatientMerge._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

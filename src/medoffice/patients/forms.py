@@ -9,13 +9,14 @@ fields, so the page and the API refuse the same things with the same words.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from medoffice.core.models import Location
 from medoffice.patients.models import Coverage, Patient, PatientDocument
 from medoffice.patients.selectors import payers_for_coverage
 from medoffice.patients.services.coverages import COVERAGE_FIELDS
-from medoffice.patients.services.patients import PATIENT_FIELDS
+from medoffice.patients.services.patients import PATIENT_FIELDS, PHONE_FIELDS, normalize_phone
 
 DATE_INPUTS = ["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y"]
 
@@ -61,10 +62,32 @@ def _allow_length(field: forms.CharField, length: int) -> None:
 
 
 class ServiceValidatedModelForm(forms.ModelForm):
-    """A model form whose model rules are checked by the service, not here."""
+    """A model form whose model rules are checked by the service, not here.
+
+    Only each field's own validators (a phone's shape, a date of birth's range)
+    run here as well, so those show on the first try together with missing
+    fields; rules across fields wait for the service.
+    """
 
     def _post_clean(self):
         pass
+
+    def clean(self):
+        data = super().clean()
+        model = self._meta.model
+        for name, value in list(data.items()):  # add_error() removes the field from data
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if value in field.empty_values or name in self.errors:
+                continue
+            try:
+                field.run_validators(value)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error(name, message)
+        return data
 
     def add_service_errors(self, exc) -> None:
         """Put a service's FieldErrors (or one DomainError) on the fields they name."""
@@ -184,11 +207,38 @@ class PatientForm(ServiceValidatedModelForm):
             # "Georgia" gets the model's "two-letter state code" message, not a length one.
             _allow_length(self.fields[name], 30)
             self.fields[name].widget.attrs.update(maxlength=2, style="text-transform:uppercase")
-        for name in ("phone_home", "phone_mobile", "guarantor_phone", "emergency_contact_phone"):
+        for name in PHONE_FIELDS:
             self.fields[name].widget.attrs.update(type="tel", autocomplete="off")
             _allow_length(self.fields[name], 25)  # typed with spaces and dashes; stored as digits
         for name in ("zip", "guarantor_zip"):
             _allow_length(self.fields[name], 10)  # 31901-1234
+
+    def _clean_phone(self, name: str) -> str:
+        return normalize_phone(self.cleaned_data.get(name))
+
+    def clean_phone_home(self):
+        return self._clean_phone("phone_home")
+
+    def clean_phone_mobile(self):
+        return self._clean_phone("phone_mobile")
+
+    def clean_guarantor_phone(self):
+        return self._clean_phone("guarantor_phone")
+
+    def clean_emergency_contact_phone(self):
+        return self._clean_phone("emergency_contact_phone")
+
+    def clean_state(self):
+        return (self.cleaned_data.get("state") or "").strip().upper()
+
+    def clean_guarantor_state(self):
+        return (self.cleaned_data.get("guarantor_state") or "").strip().upper()
+
+    def clean_zip(self):
+        return (self.cleaned_data.get("zip") or "").replace("-", "").replace(" ", "")
+
+    def clean_guarantor_zip(self):
+        return (self.cleaned_data.get("guarantor_zip") or "").replace("-", "").replace(" ", "")
 
     def groups(self):
         """(title, bound fields) per section of the page."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +28,7 @@ from medoffice.patients.forms import (
     SearchForm,
     UnmergeForm,
 )
-from medoffice.patients.models import Coverage, PatientMerge
+from medoffice.patients.models import Coverage, PatientMerge, validate_mrn
 from medoffice.patients.services.coverages import add_coverage, end_coverage, update_coverage
 from medoffice.patients.services.documents import upload_document
 from medoffice.patients.services.merges import merge_patients, plan_merge, unmerge_patients
@@ -348,7 +348,12 @@ def patient_merge(request, pk: int):
         data = form.cleaned_data
         other = selectors.patient_by_mrn(data["other_mrn"])
         if other is None:
-            form.add_error("other_mrn", "No record has this MRN; check the number.")
+            try:
+                validate_mrn(data["other_mrn"].strip())
+            except ValidationError as exc:
+                form.add_error("other_mrn", exc.messages[0])
+            else:
+                form.add_error("other_mrn", "No record has this MRN; check the number.")
         else:
             keep_this = data["keep"] == MergeForm.KEEP_THIS
             survivor, duplicate = (patient, other) if keep_this else (other, patient)
