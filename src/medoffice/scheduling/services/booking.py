@@ -40,6 +40,7 @@ from medoffice.scheduling.services.checks import (
     check_template,
     check_times,
     clean_text,
+    preflight,
 )
 from medoffice.scheduling.services.events import record_event
 
@@ -191,8 +192,19 @@ def book_one(
     start, end = check_times(
         location=location, appointment_type=appointment_type, start=start, end=end, now=now
     )
+    facts = preflight(
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        start=start,
+        end=end,
+    )
     check_parties(
-        patient=patient, provider=provider, location=location, appointment_type=appointment_type
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        works_here=facts.works_here,
     )
     notes = clean_text(notes, "notes")
     overbook_reason = clean_text(overbook_reason, "overbook_reason")
@@ -205,8 +217,11 @@ def book_one(
         start=start,
         end=end,
         allow_outside_template=allow_outside_template,
+        fits=facts.fits_template,
     )
-    check_not_blocked(provider=provider, location=location, start=start, end=end)
+    check_not_blocked(
+        provider=provider, location=location, start=start, end=end, known_free=not facts.blocked
+    )
 
     decision = _Decision()
     _claim_provider(

@@ -10,8 +10,9 @@ open-slot finder and the pages may call them to explain a refusal up front.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from medoffice.core.models import Location
@@ -88,6 +89,7 @@ def check_parties(
     provider: Provider,
     location: Location,
     appointment_type: AppointmentType,
+    works_here: bool | None = None,
 ) -> None:
     if not patient.active:
         raise errors.invalid(
@@ -108,7 +110,9 @@ def check_parties(
             f"'{appointment_type.name}' is no longer offered; choose another appointment type.",
             "appointment_type",
         )
-    if not provider.locations.filter(pk=location.pk).exists():
+    if works_here is None:
+        works_here = provider.locations.filter(pk=location.pk).exists()
+    if not works_here:
         raise errors.invalid(
             errors.NOT_AT_LOCATION,
             f"{provider.schedule_name} does not see patients at {location.name}.",
@@ -141,6 +145,31 @@ def check_room(*, room: Room, location: Location, appointment_type: AppointmentT
         )
 
 
+def _covering_blocks(
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+):
+    """Blocks in effect that day that cover the visit and take its type (a queryset)."""
+    day = local_start.date()
+    qs = AvailabilityTemplate.objects.filter(
+        provider=provider,
+        location=location,
+        weekday=day.weekday(),
+        effective_from__lte=day,
+        start_time__lte=local_start.time(),
+        end_time__gte=local_end.time(),
+    )
+    if local_end.date() != day:
+        qs = qs.none()
+    return qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day)).filter(
+        Q(appointment_types__isnull=True) | Q(appointment_types=appointment_type)
+    )
+
+
 def fits_a_block(
     *,
     provider: Provider,
@@ -150,22 +179,64 @@ def fits_a_block(
     local_end: dt.datetime,
 ) -> bool:
     """One query: does a block in effect that day cover the visit and take its type?"""
-    day = local_start.date()
-    if local_end.date() != day:
+    if local_end.date() != local_start.date():
         return False
-    return (
-        AvailabilityTemplate.objects.filter(
-            provider=provider,
-            location=location,
-            weekday=day.weekday(),
-            effective_from__lte=day,
-            start_time__lte=local_start.time(),
-            end_time__gte=local_end.time(),
-        )
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-        .filter(Q(appointment_types__isnull=True) | Q(appointment_types=appointment_type))
-        .exists()
+    return _covering_blocks(
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        local_start=local_start,
+        local_end=local_end,
+    ).exists()
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """The three facts every booking needs from the database, read in one query."""
+
+    works_here: bool
+    fits_template: bool
+    blocked: bool
+
+
+def preflight(
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Preflight:
+    """Does the provider work at the location, does a block take the visit, is the time
+    blocked — one round trip for the common case (the checks explain a "no" afterwards)."""
+    zone = location.zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    blocks = _covering_blocks(
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        local_start=local_start,
+        local_end=local_end,
     )
+    if local_end.date() != local_start.date():
+        blocks = AvailabilityTemplate.objects.none()
+    works, fits, blocked = (
+        Location.objects.filter(pk=location.pk)
+        .annotate(
+            works=Exists(
+                Provider.locations.through.objects.filter(
+                    provider_id=provider.pk, location_id=OuterRef("pk")
+                )
+            ),
+            fits=Exists(blocks),
+            blocked=Exists(
+                exceptions_overlapping(start=start, end=end, provider=provider, location=location)
+            ),
+        )
+        .values_list("works", "fits", "blocked")
+        .get()
+    )
+    return Preflight(works_here=works, fits_template=fits, blocked=blocked)
 
 
 def check_template(
@@ -176,18 +247,21 @@ def check_template(
     start: dt.datetime,
     end: dt.datetime,
     allow_outside_template: bool,
+    fits: bool | None = None,
 ) -> bool:
     """True when the visit fits a block that takes its type; False for an allowed override."""
     zone = location.zone
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
-    if fits_a_block(
-        provider=provider,
-        location=location,
-        appointment_type=appointment_type,
-        local_start=local_start,
-        local_end=local_end,
-    ):
+    if fits is None:
+        fits = fits_a_block(
+            provider=provider,
+            location=location,
+            appointment_type=appointment_type,
+            local_start=local_start,
+            local_end=local_end,
+        )
+    if fits:
         return True
     if allow_outside_template:
         return False
@@ -219,8 +293,15 @@ def check_template(
 
 
 def check_not_blocked(
-    *, provider: Provider, location: Location, start: dt.datetime, end: dt.datetime
+    *,
+    provider: Provider,
+    location: Location,
+    start: dt.datetime,
+    end: dt.datetime,
+    known_free: bool = False,
 ) -> None:
+    if known_free:
+        return
     blocked = exceptions_overlapping(
         start=start, end=end, provider=provider, location=location
     ).first()
