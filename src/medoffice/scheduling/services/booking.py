@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from medoffice.core.errors import DomainError
@@ -31,7 +30,6 @@ from medoffice.scheduling.models import (
     Room,
 )
 from medoffice.scheduling.models.availability import hhmm
-from medoffice.scheduling.selectors import OCCUPYING_STATUSES, occupying_appointments
 from medoffice.scheduling.services import guards
 from medoffice.scheduling.services.checks import (
     check_not_blocked,
@@ -50,8 +48,15 @@ OUTSIDE_TEMPLATE = "outside_template"
 @dataclass
 class _Decision:
     overbook: bool = False
-    room: Room | None = None
+    room_id: int | None = None
     detail: dict = field(default_factory=dict)
+
+
+def _with_names(appointment_id: int) -> Appointment:
+    """The appointment in the way, with what its conflict message names."""
+    return Appointment.objects.select_related("patient", "provider", "location", "room").get(
+        pk=appointment_id
+    )
 
 
 def _overbook_ok(provider: Provider, overbook_reason: str) -> bool:
@@ -67,13 +72,10 @@ def _claim_provider(
     decision: _Decision,
 ) -> None:
     guards.lock_provider(provider.pk)
-    existing = (
-        occupying_appointments(start=start, end=end, provider=provider)
-        .select_related("patient", "provider", "location")
-        .first()
-    )
-    if existing is None:
+    holder = guards.first_holder(column="provider_id", pk=provider.pk, start=start, end=end)
+    if holder is None:
         return
+    existing = _with_names(holder)
     taken = guards.taken_by_provider(existing)
     if not overbook_reason:
         hint = (
@@ -103,20 +105,16 @@ def _claim_room(
 ) -> None:
     """The room the front desk chose: free, or shared by an allowed overbook."""
     guards.lock_room(room.pk)
-    existing = (
-        occupying_appointments(start=start, end=end, room=room)
-        .select_related("patient", "provider", "location", "room")
-        .first()
-    )
-    decision.room = room
+    holder = guards.first_holder(column="room_id", pk=room.pk, start=start, end=end)
+    decision.room_id = room.pk
     decision.detail["room"] = "given"
-    if existing is None:
+    if holder is None:
         return
     if _overbook_ok(provider, overbook_reason):
         decision.overbook = True
-        decision.detail["overbooked_over"] = existing.pk
+        decision.detail["overbooked_over"] = holder
         return
-    raise guards.slot_taken(f"{guards.taken_by_room(existing)}.", "room")
+    raise guards.slot_taken(f"{guards.taken_by_room(_with_names(holder))}.", "room")
 
 
 def _pick_room(
@@ -130,13 +128,8 @@ def _pick_room(
     decision: _Decision,
 ) -> None:
     """Choose the first free room of the kind the visit needs (lowest id first)."""
-    busy = Appointment.objects.filter(
-        room=OuterRef("pk"), status__in=OCCUPYING_STATUSES, start__lt=end, end__gt=start
-    )
-    rooms = list(
-        Room.objects.filter(location=location, kind=appointment_type.room_kind, active=True)
-        .annotate(busy=Exists(busy))
-        .order_by("pk")
+    rooms = guards.rooms_with_use(
+        location_id=location.pk, kind=appointment_type.room_kind, start=start, end=end
     )
     kind = dict(Room.KIND_CHOICES)[appointment_type.room_kind].lower()
     if not rooms:
@@ -147,15 +140,15 @@ def _pick_room(
             f"{location.name} has no {kind} for '{appointment_type.name}' visits.",
             "room",
         )
-    for room in rooms:
-        if room.busy:
+    for room_id, busy in rooms:
+        if busy:
             continue
-        guards.lock_room(room.pk)  # ascending ids: two bookings never wait on each other
-        if guards.locks_needed() and (
-            occupying_appointments(start=start, end=end, room=room).exists()
+        guards.lock_room(room_id)  # ascending ids: two bookings never wait on each other
+        if guards.locks_needed() and guards.first_holder(
+            column="room_id", pk=room_id, start=start, end=end
         ):
             continue  # taken between the look and the lock
-        decision.room = room
+        decision.room_id = room_id
         decision.detail["room"] = "picked"
         return
     if _overbook_ok(provider, overbook_reason):
@@ -255,7 +248,7 @@ def book_one(
         patient=patient,
         provider=provider,
         location=location,
-        room=decision.room,
+        room_id=decision.room_id,
         appointment_type=appointment_type,
         start=start,
         end=end,
