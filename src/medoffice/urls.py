@@ -6,6 +6,7 @@ from medoffice.api.root import api
 urlpatterns = [
     path("", include("medoffice.core.urls")),
     path("", include("medoffice.patients.urls")),
+    path("", include("medoffice.scheduling.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -21,6 +21,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Access log", "audit_log", "core.view_accesslogentry"),
     NavItem("Background jobs", "task_list", "django_tasks_database.view_dbtaskresult"),
     NavItem("Users", "user_list", "core.view_user"),
+    NavItem("Next available", "next_available", "scheduling.add_appointment"),
 )
 
 
