@@ -17,15 +17,17 @@ from medoffice.demo import seed as seed_module
 from medoffice.demo.context import HOME_ZONE
 from medoffice.demo.seed import DEMO_PASSWORD, SeedError, seed_practice
 from medoffice.patients.models import Coverage, Patient, Payer, mbi_ok
-from medoffice.scheduling.models import Provider, Room
+from medoffice.scheduling.models import Appointment, Provider, Room
 
 SMALL = {"providers": 3, "patients": 50, "years": 1}
+# The practice without its appointment history (tests/demo/test_history.py covers that).
+NO_HISTORY = {**SMALL, "history": False}
 
 
 def _snapshot(seed: int) -> dict:
     """Seed a small practice, read back what identifies it, and roll it all back."""
     with transaction.atomic():
-        seed_practice(seed=seed, **SMALL)
+        seed_practice(seed=seed, **NO_HISTORY)
         snapshot = {
             "patients": list(
                 Patient.objects.order_by("mrn").values_list(
@@ -47,7 +49,7 @@ def _snapshot(seed: int) -> dict:
 
 @pytest.fixture
 def seeded(db):
-    return seed_practice(seed=7, **SMALL)
+    return seed_practice(seed=7, **NO_HISTORY)
 
 
 def test_the_same_seed_gives_the_same_practice(db):
@@ -155,7 +157,7 @@ def test_coverages_are_ordered_and_dated_sensibly(seeded):
 
 def test_a_second_seed_is_refused_and_changes_nothing(seeded):
     with pytest.raises(SeedError, match="already holds a practice; seed only an empty database"):
-        seed_practice(seed=8, **SMALL)
+        seed_practice(seed=8, **NO_HISTORY)
 
     assert Practice.objects.count() == 1
     assert Patient.objects.count() == 50
@@ -168,13 +170,16 @@ def test_a_failure_midway_leaves_the_database_empty(db, monkeypatch):
     monkeypatch.setattr(seed_module, "create_rooms", broken)
 
     with pytest.raises(RuntimeError):
-        seed_practice(seed=1, **SMALL)
+        seed_practice(seed=1, **NO_HISTORY)
     assert not Practice.objects.exists()
     assert not Payer.objects.exists()
     assert not User.objects.exists()
 
 
-@pytest.mark.parametrize(("argument", "value"), [("providers", 0), ("patients", -1), ("years", 0)])
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("providers", 0), ("patients", -1), ("years", 0), ("locations", 0), ("locations", 11)],
+)
 def test_out_of_range_arguments_are_named(db, argument, value):
     arguments = {**SMALL, "seed": 1, argument: value}
 
@@ -182,10 +187,27 @@ def test_out_of_range_arguments_are_named(db, argument, value):
         seed_practice(**arguments)
 
 
+def test_more_locations_open_satellite_offices_with_their_own_providers_and_patients(db):
+    summary = seed_practice(seed=2, providers=10, patients=300, years=1, locations=5, history=False)
+
+    assert summary.locations == Location.objects.count() == 5
+    for location in Location.objects.all():
+        assert location.providers.exists(), location.name
+        assert location.rooms.filter(kind=Room.TELEHEALTH).count() == 1
+    towns = set(Patient.objects.values_list("home_location__name", flat=True))
+    assert {"Main", "Westside", "Opelika"} <= towns
+
+
 def test_the_default_practice_looks_like_a_family_practice(db):
-    """The full default seed, once: mix of payers, ages, channels (not its speed)."""
+    """The full default seed, once: mix of payers, ages, channels, and a busy schedule
+    (not its speed: see benchmarks/)."""
     summary = seed_practice(providers=8, patients=3000, years=2, seed=1)
     today = timezone.localdate(timezone=HOME_ZONE)  # the day the ages were counted from
+    visits = Appointment.objects.filter(start__lt=timezone.now() - dt.timedelta(days=1))
+    kept = visits.exclude(status=Appointment.CANCELLED).count()
+    assert 0.05 <= visits.filter(status=Appointment.NO_SHOW).count() / kept <= 0.15
+    assert summary.appointments > 60_000  # eight providers, two years, most slots filled
+    assert summary.future_appointments > 3_000
 
     assert (summary.patients, summary.providers, summary.locations) == (3000, 8, 2)
     assert User.objects.count() == 8 + 20

@@ -141,9 +141,18 @@ class DrawnPatient:
 
 
 def draw_patients(
-    *, ctx: SeedContext, count: int, location_for_state: dict[str, Location]
+    *,
+    ctx: SeedContext,
+    count: int,
+    location_for_state: dict[str, Location],
+    location_for_town: dict[str, Location] | None = None,
 ) -> Iterator[DrawnPatient]:
-    """``count`` unsaved patients, MRNs 1..count in order."""
+    """``count`` unsaved patients, MRNs 1..count in order.
+
+    A patient's home office is the one in their town (``location_for_town``), else
+    the first one in their state.
+    """
+    by_town = location_for_town or {}
     rng = ctx.rng("patients")
     today = ctx.today
     history = dt.timedelta(days=365 * ctx.years)
@@ -171,7 +180,7 @@ def draw_patients(
             city=town.city,
             state=town.state,
             zip=rng.choice(town.zips),
-            home_location=location_for_state[town.state],
+            home_location=by_town.get(town.city) or location_for_state[town.state],
             active=rng.random() >= 0.03,
             created_at=registered_at,
         )

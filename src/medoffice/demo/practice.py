@@ -1,8 +1,8 @@
-"""The synthetic practice itself: the group, its two offices, their rooms, and its payers."""
+"""The synthetic practice itself: the group, its offices (two by default), their rooms, payers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from medoffice.core.models import Location, Practice
 from medoffice.demo.context import SeedContext, new_npi
@@ -37,6 +37,8 @@ TOWNS = (
     Town("Auburn", "AL", ("36830", "36832"), 0.02),
 )
 
+# Main (Columbus, GA) and Westside (Phenix City, AL) first; larger seeds (``--locations``)
+# open satellite offices in the towns around them, up to ten in all.
 LOCATIONS = (
     {
         "name": "Main",
@@ -56,7 +58,80 @@ LOCATIONS = (
         "phone": "3345550100",
         "time_zone": "America/Chicago",
     },
+    {
+        "name": "Opelika",
+        "address1": "2300 Pepperell Pkwy",
+        "city": "Opelika",
+        "state": "AL",
+        "zip": "36801",
+        "phone": "3345550110",
+        "time_zone": "America/Chicago",
+    },
+    {
+        "name": "LaGrange",
+        "address1": "400 Church St",
+        "city": "LaGrange",
+        "state": "GA",
+        "zip": "30240",
+        "phone": "7065550120",
+        "time_zone": "America/New_York",
+    },
+    {
+        "name": "Midland",
+        "address1": "7100 Warm Springs Rd",
+        "city": "Midland",
+        "state": "GA",
+        "zip": "31820",
+        "phone": "7065550130",
+        "time_zone": "America/New_York",
+    },
+    {
+        "name": "Smiths Station",
+        "address1": "2600 Lee Rd 430",
+        "city": "Smiths Station",
+        "state": "AL",
+        "zip": "36877",
+        "phone": "3345550140",
+        "time_zone": "America/Chicago",
+    },
+    {
+        "name": "Auburn",
+        "address1": "1650 E University Dr",
+        "city": "Auburn",
+        "state": "AL",
+        "zip": "36830",
+        "phone": "3345550150",
+        "time_zone": "America/Chicago",
+    },
+    {
+        "name": "Fortson",
+        "address1": "6300 Fortson Rd",
+        "city": "Fortson",
+        "state": "GA",
+        "zip": "31808",
+        "phone": "7065550160",
+        "time_zone": "America/New_York",
+    },
+    {
+        "name": "Hamilton",
+        "address1": "120 Mobley St",
+        "city": "Hamilton",
+        "state": "GA",
+        "zip": "31811",
+        "phone": "7065550170",
+        "time_zone": "America/New_York",
+    },
+    {
+        "name": "Seale",
+        "address1": "75 Long St",
+        "city": "Seale",
+        "state": "AL",
+        "zip": "36875",
+        "phone": "3345550180",
+        "time_zone": "America/Chicago",
+    },
 )
+MAX_LOCATIONS = len(LOCATIONS)
 
 # Fictional plans (and fictional EDI ids) beside the two public programmes.
 PAYERS = (
@@ -124,10 +199,12 @@ class PracticeParts:
     practice: Practice
     locations: list[Location]
     location_for_state: dict[str, Location]
+    # A patient's office: the one in their town, else the first one in their state.
+    location_for_town: dict[str, Location] = field(default_factory=dict)
 
 
-def create_practice(*, ctx: SeedContext, npis: set[str]) -> PracticeParts:
-    """The group (billing entity) and its offices, Main first."""
+def create_practice(*, ctx: SeedContext, npis: set[str], locations: int = 2) -> PracticeParts:
+    """The group (billing entity) and its first ``locations`` offices, Main first."""
     rng = ctx.rng("practice")
     main = LOCATIONS[0]
     practice = Practice.objects.create(
@@ -140,22 +217,28 @@ def create_practice(*, ctx: SeedContext, npis: set[str]) -> PracticeParts:
         billing_zip=main["zip"],
         phone=main["phone"],
     )
-    locations = [Location.objects.create(practice=practice, **spec) for spec in LOCATIONS]
-    by_state = {loc.state: loc for loc in reversed(locations)}
-    return PracticeParts(practice=practice, locations=locations, location_for_state=by_state)
+    offices = [Location.objects.create(practice=practice, **spec) for spec in LOCATIONS[:locations]]
+    by_state = {loc.state: loc for loc in reversed(offices)}
+    by_town = {town.city: by_state[town.state] for town in TOWNS}
+    by_town.update({loc.city: loc for loc in reversed(offices)})
+    return PracticeParts(
+        practice=practice,
+        locations=offices,
+        location_for_state=by_state,
+        location_for_town=by_town,
+    )
 
 
 def create_rooms(*, locations: list[Location], providers_at: dict[int, int]) -> list[Room]:
-    """Two exam rooms per provider who works there (at least two), a procedure room and a lab;
-    Main also has a telehealth line."""
+    """Per office: two exam rooms per provider who works there (at least two), one procedure
+    room, a lab and a telehealth line (the virtual room video visits take)."""
     rooms: list[Room] = []
-    for index, location in enumerate(locations):
+    for location in locations:
         exams = max(2, 2 * providers_at.get(location.pk, 0))
         rooms += [Room(location=location, name=f"Exam {n}") for n in range(1, exams + 1)]
         rooms.append(Room(location=location, name="Procedure", kind=Room.PROCEDURE))
         rooms.append(Room(location=location, name="Lab", kind=Room.LAB))
-        if index == 0:
-            rooms.append(Room(location=location, name="Telehealth", kind=Room.TELEHEALTH))
+        rooms.append(Room(location=location, name="Telehealth", kind=Room.TELEHEALTH))
     return Room.objects.bulk_create(rooms)
 
 

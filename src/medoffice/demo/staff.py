@@ -76,10 +76,16 @@ class _Usernames:
 
 
 def _provider_locations(index: int, count: int, locations: list[Location]) -> list[Location]:
-    """Every third provider works at both offices; the others alternate between them."""
-    if count == 1 or index % 3 == 0:
+    """Every third provider works at two offices (both, with two); the others take turns.
+
+    With one provider, that provider works everywhere.
+    """
+    n = len(locations)
+    if count == 1 or n == 1 or (index % 3 == 0 and n == 2):
         return list(locations)
-    return [locations[(index + 1) % len(locations)]]
+    if index % 3 == 0:
+        return [locations[index % n], locations[(index + 1) % n]]
+    return [locations[(index + 1) % n]]
 
 
 def create_people(

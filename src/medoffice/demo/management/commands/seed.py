@@ -6,7 +6,9 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 
+from medoffice.demo.practice import MAX_LOCATIONS
 from medoffice.demo.seed import (
+    DEFAULT_LOCATIONS,
     DEFAULT_PATIENTS,
     DEFAULT_PROVIDERS,
     DEFAULT_SEED,
@@ -37,7 +39,9 @@ def _whole_number(low: int, high: int | None = None):
 class Command(BaseCommand):
     help = (
         "Create a synthetic practice (locations, providers, rooms, staff logins, payers, "
-        "patients with coverages) in an empty database. The same --seed gives the same data."
+        "patients with coverages, appointment types, weekly templates, holidays and "
+        "vacations, years of appointment history, the next 60 days partly booked, a "
+        "waitlist) in an empty database. The same --seed on the same day gives the same data."
     )
 
     def add_arguments(self, parser) -> None:
@@ -60,17 +64,28 @@ class Command(BaseCommand):
             help=f"years of history to generate (default {DEFAULT_YEARS})",
         )
         parser.add_argument(
+            "--locations",
+            type=_whole_number(1, MAX_LOCATIONS),
+            default=DEFAULT_LOCATIONS,
+            help=f"how many offices (default {DEFAULT_LOCATIONS}, at most {MAX_LOCATIONS})",
+        )
+        parser.add_argument(
             "--seed",
             type=_whole_number(0),
             default=DEFAULT_SEED,
             help=f"random seed; the same seed gives the same practice (default {DEFAULT_SEED})",
         )
 
-    def handle(self, *args, providers, patients, years, seed, **options) -> None:
-        progress = self.stdout if options["verbosity"] >= 2 else None
+    def handle(self, *args, providers, patients, years, locations, seed, **options) -> None:
+        progress = self.stdout if options["verbosity"] >= 1 else None
         try:
             summary = seed_practice(
-                providers=providers, patients=patients, years=years, seed=seed, stdout=progress
+                providers=providers,
+                patients=patients,
+                years=years,
+                locations=locations,
+                seed=seed,
+                stdout=progress,
             )
         except SeedError as exc:
             raise CommandError(str(exc)) from None
