@@ -54,7 +54,10 @@ def build_patient(**fields) -> Patient:
 
 @pytest.fixture
 def make_patient(db):
+    from medoffice.patients.services.patients import next_mrn
+
     def make(**fields) -> Patient:
+        fields.setdefault("mrn", next_mrn())  # never one the registration service hands out
         patient = build_patient(**fields)
         patient.save()
         return patient

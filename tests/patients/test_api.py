@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medoffice.core.models import AccessLogEntry
 from medoffice.patients.models import Coverage, Patient, PatientMerge
@@ -332,3 +334,48 @@ def test_merge_and_unmerge_through_the_api(api, make_patient, commercial_payer, 
     assert Coverage.objects.get().patient_id == dup.pk
     assert PatientMerge.objects.get().undone
     assert_error(manager.post("/api/v1/patient-merges/5555/unmerge", {}), 404)
+
+
+def test_the_openapi_schema_describes_the_patient_endpoints(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}",
+        "/api/v1/patients/{patient_id}/coverages",
+        "/api/v1/coverages/{coverage_id}",
+        "/api/v1/payers",
+        "/api/v1/patients/{patient_id}/merge",
+        "/api/v1/patient-merges/{merge_id}/unmerge",
+    ):
+        assert path in paths, path
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=300),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(sorted(NEW) + ["home_location", "consent_sms_on", "active"]),
+    value=JSON_VALUES,
+)
+def test_any_json_in_any_field_gets_an_answer_never_a_500(api, make_patient, field, value):
+    caller = api("office_manager")
+    created = caller.post("/api/v1/patients", {**NEW, field: value})
+    assert created.status_code in (201, 404, 422), created.content
+    patient = make_patient()
+    changed = caller.patch(f"/api/v1/patients/{patient.pk}", {field: value})
+    assert changed.status_code in (200, 404, 422), changed.content
+    listed = caller.get("/api/v1/patients", {"q": str(value)[:200]})
+    assert listed.status_code == 200
