@@ -27,6 +27,7 @@ from medoffice.scheduling.selectors import (
     local_to_utc,
     location_day_bounds,
     occupying_appointments,
+    occupying_statuses,
 )
 from medoffice.scheduling.services import cancel_appointment
 from tests.scheduling.conftest import at
@@ -55,6 +56,7 @@ def test_occupying_statuses_leave_out_cancelled_and_no_show():
     assert "cancelled" not in OCCUPYING_STATUSES
     assert "no_show" not in OCCUPYING_STATUSES
     assert {"scheduled", "arrived", "checked_out"} <= set(OCCUPYING_STATUSES)
+    assert occupying_statuses() == OCCUPYING_STATUSES
 
 
 # -- a day at a location ------------------------------------------------------------------------

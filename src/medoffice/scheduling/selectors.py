@@ -27,6 +27,14 @@ from medoffice.scheduling.models import (
 OCCUPYING_STATUSES: tuple[str, ...] = Appointment.OCCUPYING_STATUSES
 
 
+def occupying_statuses() -> tuple[str, ...]:
+    """The statuses that hold a provider's and a room's time: all but cancelled and no-show.
+
+    The database's no-double-booking guards (migration 0003) use the same list.
+    """
+    return OCCUPYING_STATUSES
+
+
 def local_to_utc(location: Location, day: dt.date, time: dt.time) -> dt.datetime:
     """The UTC instant of wall-clock ``time`` on ``day`` at ``location``.
 
