@@ -361,3 +361,31 @@ def test_the_schema_lists_the_schedule(client):
         "/api/v1/waitlist",
     ):
         assert path in paths
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/api/v1/appointments", "not json at all"),
+        ("/api/v1/appointments", "[]"),
+        ("/api/v1/appointments", '{"start": null}'),
+        ("/api/v1/appointments/{id}/flow", '{"step": null}'),
+        ("/api/v1/appointments/{id}/flow", '{"step": "roomed", "room": "x"}'),
+        ("/api/v1/appointments/{id}/reschedule", "{}"),
+        ("/api/v1/appointments/{id}/reschedule", '{"start": "0001-01-01T00:00:00+14:00"}'),
+        ("/api/v1/appointments/{id}/cancel", '{"reason": 5}'),
+        ("/api/v1/waitlist", '{"patient": 1, "preferred_weekdays": [100000000000000000000]}'),
+    ],
+)
+def test_garbage_gets_a_4xx_in_the_error_shape_never_a_500(api, body, client, path, raw):
+    desk = api("front_desk")
+    appt = desk.post("/api/v1/appointments", body).json()
+    got = client.post(
+        path.replace("{id}", str(appt["id"])),
+        data=raw,
+        content_type="application/json",
+        headers=desk.headers,
+    )
+
+    assert 400 <= got.status_code < 500, got.content
+    assert set(got.json()) == {"detail", "code", "field"}
