@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import jellyfish
+from django.utils import timezone
 
 _NOT_LETTER = re.compile(r"[^A-Z]")
 _NOT_DIGIT = re.compile(r"\D")
@@ -95,7 +96,7 @@ def parse_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
     elif m := _US_DATE.match(text):
         month, day, year = (int(g) for g in m.groups())
         if len(m.group(3)) == 2:
-            today = today or dt.date.today()  # noqa: DTZ011 - only picks the century
+            today = today or timezone.localdate()  # only picks the century
             year += 2000 if year <= today.year % 100 else 1900
     else:
         return None
