@@ -11,4 +11,8 @@ class CoreConfig(AppConfig):
 
         from medoffice.core.roles import sync_roles
 
-        post_migrate.connect(sync_roles, sender=self)
+        # After every app's migrations, not only core's: an app's permissions exist only
+        # once its own post_migrate has created them, so the roles are synced again each
+        # time (idempotent, a few queries) and every role holds every app's permissions
+        # from the first migrate on, whatever app comes last.
+        post_migrate.connect(sync_roles, dispatch_uid="medoffice-sync-roles")
