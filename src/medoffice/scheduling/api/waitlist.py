@@ -59,7 +59,7 @@ def create_waitlist_entry(request: HttpRequest, payload: WaitlistIn):
 
 
 @router.delete(
-    "/waitlist/{entry_id}",
+    "/waitlist/{int:entry_id}",
     response={200: WaitlistOut, **ERRORS},
     summary="Take a patient off the waitlist (the entry is kept, marked removed)",
 )
