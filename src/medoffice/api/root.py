@@ -13,6 +13,7 @@ from medoffice.core.errors import DomainError
 from medoffice.core.services.tokens import user_for_token
 from medoffice.patients.api import router as patients_router
 from medoffice.scheduling.api import router as scheduling_router
+from medoffice.scheduling.api_flow import router as flow_router
 from medoffice.scheduling.api_slots import router as slots_router
 
 
@@ -73,4 +74,5 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/", core_router)
 api.add_router("/", patients_router)
 api.add_router("/", scheduling_router)
+api.add_router("/", flow_router)
 api.add_router("/", slots_router)

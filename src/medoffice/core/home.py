@@ -123,3 +123,60 @@ PANELS = [_access_log, _failed_jobs, _locked_logins, _two_factor]
 
 def panels_for(user) -> list[Panel]:
     return [p for p in (panel(user) for panel in PANELS) if p is not None]
+
+
+def _schedule_location(user):
+    """The front desk's or medical assistant's office today (home, else the first active)."""
+    from medoffice.core.models import Location
+    from medoffice.core.roles import FRONT_DESK, MEDICAL_ASSISTANT, roles_of
+
+    if not roles_of(user) & {FRONT_DESK, MEDICAL_ASSISTANT}:
+        return None
+    location = user.home_location
+    if location is None or not location.active:
+        location = Location.objects.filter(active=True).order_by("name").first()
+    return location
+
+
+def _schedule_today(user) -> Panel | None:
+    location = _schedule_location(user)
+    if location is None:
+        return None
+    from medoffice.scheduling.flow_board import today_summary
+
+    today = today_summary(location=location)
+    return Panel(
+        f"Today at {location.name}",
+        [
+            f"{today.booked} visit{'s' if today.booked != 1 else ''} booked",
+            f"{today.unconfirmed} still to come not yet confirmed",
+        ],
+        f"{reverse('schedule_day')}?location={location.pk}",
+        "Open the day",
+        "warn" if today.unconfirmed else "ok",
+    )
+
+
+def _waiting_now(user) -> Panel | None:
+    location = _schedule_location(user)
+    if location is None:
+        return None
+    from medoffice.scheduling.flow_board import today_summary
+
+    today = today_summary(location=location)
+    longest = today.longest_wait
+    lines = [
+        f"{today.waiting} patient{'s' if today.waiting != 1 else ''} in the waiting room",
+        f"Longest wait: {longest} min" if longest is not None else "Nobody is waiting",
+        f"{today.in_office} in the office in all",
+    ]
+    return Panel(
+        "Waiting now",
+        lines,
+        f"{reverse('flow_board')}?location={location.pk}",
+        "Open the flow board",
+        "warn" if longest is not None and longest > 15 else "info",
+    )
+
+
+PANELS += [_schedule_today, _waiting_now]

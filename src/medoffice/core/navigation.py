@@ -21,7 +21,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Access log", "audit_log", "core.view_accesslogentry"),
     NavItem("Background jobs", "task_list", "django_tasks_database.view_dbtaskresult"),
     NavItem("Users", "user_list", "core.view_user"),
+    NavItem("Schedule", "schedule_day", "scheduling.view_appointment"),
+    NavItem("Flow board", "flow_board", "scheduling.view_appointment"),
     NavItem("Next available", "next_available", "scheduling.add_appointment"),
+    NavItem("Schedule set-up", "setup_home", "scheduling.view_availabilitytemplate"),
 )
 
 

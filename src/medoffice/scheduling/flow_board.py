@@ -1,0 +1,206 @@
+"""Reads behind the flow board: today's patients at a location by step, and how long each waits.
+
+A visit's clock is the time since it entered its current status
+(``Appointment.status_since``): since arrival in the waiting room, since
+rooming, since the provider came in. Checked-out visits show the minutes each
+step took. One query for the day's visits, whatever their number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from medoffice.core.models import Location
+from medoffice.scheduling.day_view import minutes_between, safe_colour, short_name, wait_level
+from medoffice.scheduling.models import Appointment
+from medoffice.scheduling.selectors import appointments_for_day, location_day_bounds
+
+EXPECTED = "expected"
+# (key, title, statuses) in the order a patient moves through the office.
+COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (EXPECTED, "Expected", Appointment.BOOKED_STATUSES),
+    (Appointment.ARRIVED, "Waiting room", (Appointment.ARRIVED,)),
+    (Appointment.ROOMED, "Roomed", (Appointment.ROOMED,)),
+    (Appointment.WITH_PROVIDER, "With provider", (Appointment.WITH_PROVIDER,)),
+    (Appointment.CHECKED_OUT, "Checked out", (Appointment.CHECKED_OUT,)),
+)
+# The button that moves a card one step on: status -> (step, label).
+NEXT_ACTION: dict[str, tuple[str, str]] = {
+    Appointment.SCHEDULED: (Appointment.ARRIVED, "Check in"),
+    Appointment.CONFIRMED: (Appointment.ARRIVED, "Check in"),
+    Appointment.ARRIVED: (Appointment.ROOMED, "Room"),
+    Appointment.ROOMED: (Appointment.WITH_PROVIDER, "With provider"),
+    Appointment.WITH_PROVIDER: (Appointment.CHECKED_OUT, "Check out"),
+}
+STEP_WORDS = {
+    Appointment.SCHEDULED: "booked",
+    Appointment.CONFIRMED: "confirmed",
+    Appointment.ARRIVED: "waiting",
+    Appointment.ROOMED: "in the room",
+    Appointment.WITH_PROVIDER: "with the provider",
+    Appointment.CHECKED_OUT: "checked out",
+}
+
+
+@dataclass
+class Card:
+    appointment: Appointment
+    patient: str
+    provider: str
+    type_code: str
+    type_name: str
+    colour: str
+    hours: str
+    room: str
+    status: str
+    since: dt.datetime | None
+    minutes: int | None
+    level: str
+    late: int | None = None
+    action_step: str = ""
+    action_label: str = ""
+    steps: list[tuple[str, int | None]] = field(default_factory=list)
+    total: int | None = None
+
+    @property
+    def needs_room(self) -> bool:
+        return self.action_step == Appointment.ROOMED
+
+
+@dataclass
+class BoardColumn:
+    key: str
+    title: str
+    cards: list[Card]
+
+
+@dataclass
+class Board:
+    location: Location
+    day: dt.date
+    now: dt.datetime
+    columns: list[BoardColumn]
+    no_shows: int
+    left: int
+    waiting: int
+    longest_wait: int | None
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.now.astimezone(self.location.zone).date()
+
+    @property
+    def visits(self) -> int:
+        return sum(len(c.cards) for c in self.columns)
+
+
+def visit_steps(appt: Appointment) -> list[tuple[str, int | None]]:
+    """The minutes each step of a visit took: waiting room, room, provider."""
+    return [
+        ("Waiting room", minutes_between(appt.arrived_at, appt.roomed_at)),
+        ("Roomed", minutes_between(appt.roomed_at, appt.with_provider_at)),
+        ("With provider", minutes_between(appt.with_provider_at, appt.checked_out_at)),
+    ]
+
+
+def card_for(appt: Appointment, *, now: dt.datetime) -> Card:
+    in_office = appt.status in Appointment.IN_OFFICE_STATUSES
+    since = appt.status_since if in_office else None
+    minutes = minutes_between(since, now) if in_office else None
+    late = None
+    if appt.status in Appointment.BOOKED_STATUSES and appt.start < now:
+        late = minutes_between(appt.start, now)
+    step, label = NEXT_ACTION.get(appt.status, ("", ""))
+    card = Card(
+        appointment=appt,
+        patient=short_name(appt.patient),
+        provider=appt.provider.schedule_name,
+        type_code=appt.appointment_type.code,
+        type_name=appt.appointment_type.name,
+        colour=safe_colour(appt.appointment_type.colour),
+        hours=appt.local_hours,
+        room=appt.room.name if appt.room_id else "",
+        status=appt.status,
+        since=since,
+        minutes=minutes,
+        level=wait_level(minutes),
+        late=late,
+        action_step=step,
+        action_label=label,
+    )
+    if appt.status == Appointment.CHECKED_OUT:
+        card.steps = visit_steps(appt)
+        card.total = minutes_between(appt.arrived_at, appt.checked_out_at)
+    return card
+
+
+def flow_board(*, location: Location, day: dt.date, now: dt.datetime | None = None) -> Board:
+    """The day's visits at ``location`` by step, each with the minutes in its current step."""
+    now = now or timezone.now()
+    columns = {key: BoardColumn(key, title, []) for key, title, _ in COLUMNS}
+    column_of = {status: key for key, _, statuses in COLUMNS for status in statuses}
+    no_shows = left = 0
+    for appt in appointments_for_day(location=location, day=day):
+        if appt.status == Appointment.NO_SHOW:
+            no_shows += 1
+            continue
+        if appt.status == Appointment.LEFT_WITHOUT_BEING_SEEN:
+            left += 1
+            continue
+        columns[column_of[appt.status]].cards.append(card_for(appt, now=now))
+    # Those waiting longest first; the expected and the finished in time order.
+    for key in (Appointment.ARRIVED, Appointment.ROOMED, Appointment.WITH_PROVIDER):
+        columns[key].cards.sort(key=lambda c: c.since or now)
+    columns[Appointment.CHECKED_OUT].cards.sort(
+        key=lambda c: c.appointment.checked_out_at or now, reverse=True
+    )
+    waiting = columns[Appointment.ARRIVED].cards
+    return Board(
+        location=location,
+        day=day,
+        now=now,
+        columns=list(columns.values()),
+        no_shows=no_shows,
+        left=left,
+        waiting=len(waiting),
+        longest_wait=max((c.minutes or 0 for c in waiting), default=None),
+    )
+
+
+@dataclass
+class TodaySummary:
+    location: Location
+    booked: int
+    unconfirmed: int
+    waiting: int
+    in_office: int
+    longest_wait: int | None
+
+
+def today_summary(*, location: Location, now: dt.datetime | None = None) -> TodaySummary:
+    """Counts for the home page: visits still to come unconfirmed, patients waiting now."""
+    now = now or timezone.now()
+    day = now.astimezone(location.zone).date()
+    start, end = location_day_bounds(location, day)
+    counts = Appointment.objects.filter(
+        location=location, start__gte=start, start__lt=end
+    ).aggregate(
+        booked=Count("pk", filter=Q(status__in=Appointment.OCCUPYING_STATUSES)),
+        unconfirmed=Count("pk", filter=Q(status=Appointment.SCHEDULED, end__gt=now)),
+        waiting=Count("pk", filter=Q(status=Appointment.ARRIVED)),
+        in_office=Count("pk", filter=Q(status__in=Appointment.IN_OFFICE_STATUSES)),
+        first_arrival=Min("arrived_at", filter=Q(status=Appointment.ARRIVED)),
+    )
+    first = counts["first_arrival"]
+    return TodaySummary(
+        location=location,
+        booked=counts["booked"],
+        unconfirmed=counts["unconfirmed"],
+        waiting=counts["waiting"],
+        in_office=counts["in_office"],
+        longest_wait=minutes_between(first, now) if first else None,
+    )
