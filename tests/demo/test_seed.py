@@ -16,7 +16,7 @@ from medoffice.core.validators import npi_check_digit_ok
 from medoffice.demo import seed as seed_module
 from medoffice.demo.context import HOME_ZONE
 from medoffice.demo.seed import DEMO_PASSWORD, SeedError, seed_practice
-from medoffice.patients.models import Coverage, Patient, Payer, mbi_ok
+from medoffice.patients.models import Coverage, Patient, Payer, mbi_ok, mrn_from_sequence
 from medoffice.scheduling.models import Appointment, Provider, Room
 
 SMALL = {"providers": 3, "patients": 50, "years": 1}
@@ -135,6 +135,34 @@ def test_everything_seeded_passes_model_validation(seeded):
         except ValidationError as exc:
             problems.append(f"{obj!r}: {exc.message_dict}")
     assert problems == []
+
+
+def test_patients_written_in_bulk_are_as_a_save_would_store_them(seeded):
+    """Search keys computed, member ids encrypted at rest and readable, ids sequenced on."""
+    from django.db import connection
+
+    for patient in Patient.objects.all():
+        stored = {f: getattr(patient, f) for f in ("search_last", "search_first", "last_soundex")}
+        patient.refresh_search_keys()
+        assert stored == {f: getattr(patient, f) for f in stored}, patient.mrn
+    coverage = Coverage.objects.select_related("payer").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT member_id FROM patients_coverage WHERE id = %s", [coverage.pk])
+        at_rest = cursor.fetchone()[0]
+    assert coverage.member_id and coverage.member_id not in at_rest
+    assert Coverage.objects.filter(member_id_hash=coverage.member_id_hash).exists()
+    later = Patient.objects.create(
+        mrn=mrn_from_sequence(999_999),
+        first_name="New",
+        last_name="Person",
+        date_of_birth=dt.date(1990, 1, 1),
+        sex_at_birth="F",
+        address1="1 Main St",
+        city="Columbus",
+        state="GA",
+        zip="31901",
+    )
+    assert later.pk > max(p.pk for p in Patient.objects.exclude(pk=later.pk))
 
 
 def test_coverages_are_ordered_and_dated_sensibly(seeded):

@@ -1,14 +1,22 @@
 """Writing many rows fast: PostgreSQL's COPY, or one prepared INSERT run for a batch of rows.
 
-The history generator produces hundreds of thousands of appointments and
-millions of events; building a Django model instance for each costs more
-than the database does. :class:`RowWriter` takes plain tuples in the order of
-the field names it was given, converts each value the way Django would
-store it (times are UTC; date-times may be given as epoch seconds), fills
-every other column with the field's default, and writes a batch at a time
-inside the caller's transaction. Database constraints check every row; on
-SQLite, :func:`triggers_set_aside` lets a bulk load skip a table's triggers
-(and puts them back, unchanged, before the transaction ends).
+The seed writes hundreds of thousands of patients and appointments and
+millions of appointment events; Django's ``bulk_create`` spends more time
+preparing each value than the database spends storing it. :class:`RowWriter`
+takes plain tuples in the order of the field names it was given (or model
+instances), converts each value the way Django would store it (times are UTC;
+date-times may be given as epoch seconds; fields with their own preparation,
+such as encrypted ones, go through ``get_db_prep_save``), fills every other
+column with the field's default, and writes a batch at a time inside the
+caller's transaction.
+
+:func:`bulk_load` is the classic recipe for loading an empty table: on
+PostgreSQL it sets the tables' secondary indexes, foreign keys and exclusion
+constraints aside and puts them back afterwards, exactly as they were (the
+database then checks every row against each of them in one pass, which is
+far quicker than row by row); on SQLite it sets the tables' triggers aside
+the same way. Everything happens in the caller's transaction: an error
+restores the schema with the rollback.
 """
 
 from __future__ import annotations
@@ -24,10 +32,29 @@ from django.db import connection, models
 BATCH = 20_000
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _DAY_TEXT: dict[int, str] = {}
+# Field classes whose stored value is the attribute itself (converted below); any other
+# class (a subclass too) may prepare its value its own way, e.g. encrypt it.
+_PLAIN_FIELDS = {
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DateTimeField,
+    models.EmailField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.JSONField,
+    models.OneToOneField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+    models.TimeField,
+}
 
 
 def utc_text(value: int | dt.datetime | None) -> str | None:
@@ -51,53 +78,70 @@ def _converter(field: models.Field, vendor: str) -> Callable | None:
     """value -> what the database receives: text for COPY; for sqlite3 a Python value it
     stores as Django would (None: the value goes as it is)."""
     kind = field.get_internal_type()
+    if type(field) not in _PLAIN_FIELDS:  # already prepared by the field itself
+        if vendor != "postgresql":
+            return None
+        return lambda v: r"\N" if v is None else str(v).translate(_COPY_ESCAPES)
     if vendor != "postgresql":
         if kind == "DateTimeField":
             return utc_text
-        if kind == "DateField":
+        if kind in ("DateField", "TimeField"):
             return lambda v: None if v is None else v.isoformat()
         if kind == "BooleanField":
-            return int
+            return lambda v: None if v is None else int(v)
         if kind == "JSONField":
             return _json_text
         return None
     if kind == "DateTimeField":
         return lambda v: r"\N" if v is None else utc_text(v) + "+00"
-    if kind == "DateField":
+    if kind in ("DateField", "TimeField"):
         return lambda v: r"\N" if v is None else v.isoformat()
     if kind == "BooleanField":
-        return lambda v: "t" if v else "f"
+        return lambda v: r"\N" if v is None else ("t" if v else "f")
     if kind == "JSONField":
         return lambda v: _json_text(v).translate(_COPY_ESCAPES)
-    if kind in ("CharField", "TextField", "SlugField", "EmailField"):
+    if kind in ("CharField", "TextField", "EmailField"):
         return lambda v: r"\N" if v is None else v.translate(_COPY_ESCAPES)
     return lambda v: r"\N" if v is None else str(v)
 
 
 class RowWriter:
-    """Rows of one model, given as tuples of ``fields`` values, written in batches."""
+    """Rows of one model, given as tuples of ``fields`` values, written in batches.
 
-    def __init__(self, model: type[models.Model], fields: Iterable[str], *, batch: int = BATCH):
+    ``fields`` default to every concrete field but the id. Give ``"id"`` among
+    them to write explicit ids (``close`` then moves the id sequence past them).
+    Columns not named hold their field's default.
+    """
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        fields: Iterable[str] | None = None,
+        *,
+        batch: int = BATCH,
+    ):
         meta = model._meta
+        if fields is None:
+            fields = [f.name for f in meta.concrete_fields if not f.primary_key]
         given = [meta.get_field(name) for name in fields]
         named = {f.name for f in given}
         rest = [f for f in meta.concrete_fields if f.name not in named and not f.primary_key]
+        every = given + rest
         self.model = model
         self.vendor = connection.vendor
         self.batch = batch
-        self.width = len(given)
-        converters = [_converter(f, self.vendor) for f in given + rest]
-        defaults = [f.get_default() for f in rest]
-        # Columns left out hold their defaults, converted once.
-        self.defaults = tuple(
-            c(v) if c is not None else v
-            for c, v in zip(converters[self.width :], defaults, strict=True)
-        )
-        self.converters = converters[: self.width]
+        self.attnames = [f.attname for f in given]
+        self.defaults = tuple(f.get_default() for f in rest)
+        # Fields that prepare their own value (e.g. encrypt it) are asked to, like a save does.
+        self.prepare = [
+            (i, f.get_db_prep_save) for i, f in enumerate(every) if type(f) not in _PLAIN_FIELDS
+        ]
+        self.converters = [_converter(f, self.vendor) for f in every]
         self.to_convert = [(i, c) for i, c in enumerate(self.converters) if c is not None]
         quote = connection.ops.quote_name
         self.table = quote(meta.db_table)
-        self.columns = ", ".join(quote(f.column) for f in given + rest)
+        self.columns = ", ".join(quote(f.column) for f in every)
+        self.marks = ", ".join(["%s"] * len(every))
         self.explicit_ids = any(f.primary_key for f in given)
         self.rows: list[tuple] = []
         self.written = 0
@@ -107,33 +151,41 @@ class RowWriter:
         if len(self.rows) == self.batch:
             self.flush()
 
+    def add_instance(self, obj: models.Model) -> None:
+        """Add an unsaved model instance (the values of ``fields``)."""
+        self.add(tuple([getattr(obj, name) for name in self.attnames]))
+
+    def _prepared(self, rows: list[tuple]) -> Iterator[list]:
+        defaults, prepare = self.defaults, self.prepare
+        for row in rows:
+            values = list(row + defaults) if defaults else list(row)
+            for i, prep in prepare:
+                values[i] = prep(values[i], connection)
+            yield values
+
     def flush(self) -> None:
         if not self.rows:
             return
         rows, self.rows = self.rows, []
-        defaults = self.defaults
         with connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 converters = self.converters
-                tail = "\t" + "\t".join(defaults) + "\n" if defaults else "\n"
                 text = "".join(
-                    "\t".join([c(v) for c, v in zip(converters, row, strict=True)]) + tail
-                    for row in rows
+                    "\t".join([c(v) for c, v in zip(converters, values, strict=True)]) + "\n"
+                    for values in self._prepared(rows)
                 )
                 sql = f"COPY {self.table} ({self.columns}) FROM STDIN"
                 with cursor.cursor.copy(sql) as copy:
                     copy.write(text)
             else:
                 to_convert = self.to_convert
-                values = []
-                for row in rows:
-                    value = list(row)
+                batch = []
+                for values in self._prepared(rows):
                     for i, convert in to_convert:
-                        value[i] = convert(value[i])
-                    values.append(value + list(defaults) if defaults else value)
-                marks = ", ".join(["%s"] * (self.width + len(defaults)))
-                sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})"  # noqa: S608
-                cursor.executemany(sql, values)
+                        values[i] = convert(values[i])
+                    batch.append(values)
+                sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({self.marks})"  # noqa: S608
+                cursor.executemany(sql, batch)
         self.written += len(rows)
 
     def close(self) -> None:
@@ -153,29 +205,75 @@ def next_id(model: type[models.Model]) -> int:
     return (last or 0) + 1
 
 
-@contextlib.contextmanager
-def triggers_set_aside(model: type[models.Model]) -> Iterator[None]:
-    """On SQLite, drop the table's triggers for the block and create them again after it.
+def _set_aside_postgresql(cursor, table: str) -> list[str]:
+    """Drop the table's secondary indexes, foreign keys and exclusion constraints; return
+    the statements that create them again (indexes first)."""
+    quote = connection.ops.quote_name
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = %s::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        ORDER BY i.relname
+        """,
+        [table],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = %s::regclass AND contype IN ('f', 'x')
+        ORDER BY contype DESC, conname
+        """,
+        [table],
+    )
+    constraints = cursor.fetchall()
+    for name, _ in constraints:
+        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+    return [sql for _, sql in indexes] + [
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+        for name, definition in constraints
+    ]
 
-    Call inside a transaction (SQLite's DDL is transactional: a failure restores
-    them too). The triggers are re-created from their own stored SQL, so they come
-    back exactly as the migrations made them. Elsewhere this does nothing.
+
+def _set_aside_sqlite(cursor, table: str) -> list[str]:
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+    )
+    triggers = cursor.fetchall()
+    for name, _ in triggers:
+        cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    return [sql for _, sql in triggers]
+
+
+@contextlib.contextmanager
+def bulk_load(*models_: type[models.Model]) -> Iterator[None]:
+    """Load the models' tables with their checks set aside, then put every check back.
+
+    Call inside a transaction. PostgreSQL: secondary indexes, foreign keys and
+    exclusion constraints (re-adding a constraint checks every row, so a bad row
+    still fails the load). SQLite: triggers (the overlap guards; they would look at
+    every earlier row of a provider for each new one). Pending deferred checks of
+    earlier inserts are run first, since PostgreSQL does not alter tables with
+    checks pending.
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
+    postgres = connection.vendor == "postgresql"
+    restore: list[str] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-            [model._meta.db_table],
-        )
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in models_:
+            table = model._meta.db_table
+            restore += (_set_aside_postgresql if postgres else _set_aside_sqlite)(cursor, table)
     yield  # on an error the caller's transaction rolls back, which restores them as well
     with connection.cursor() as cursor:
-        for _name, sql in triggers:
-            cursor.execute(sql)
+        for statement in restore:
+            cursor.execute(statement)
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @contextlib.contextmanager

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from medoffice.core.models import Location
-from medoffice.demo.bulk import RowWriter, next_id, roomy_sqlite_cache, triggers_set_aside
+from medoffice.demo.bulk import RowWriter, bulk_load, next_id, roomy_sqlite_cache
 from medoffice.demo.context import SeedContext, weighted
 from medoffice.demo.schedule import EST, SICK, TEL, Block, Closure, SchedulePlan, VisitKind
 from medoffice.patients.models import Patient
@@ -310,7 +310,7 @@ class HistoryMaker:
         if not self.patients:
             self.say("  no patients: no appointment history")
             return self.summary
-        with triggers_set_aside(Appointment), roomy_sqlite_cache():
+        with bulk_load(Appointment, AppointmentEvent), roomy_sqlite_cache():
             self._walk_days()
             for waiting in self.pending.values():
                 for pending in waiting:

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from medoffice.core import roles
 from medoffice.core.models import Location, Practice, User
+from medoffice.demo.bulk import RowWriter, bulk_load, next_id, roomy_sqlite_cache
 from medoffice.demo.context import SeedContext
 from medoffice.demo.coverages import CoverageMaker
 from medoffice.demo.history import HistorySummary, PatientFacts, Staff, make_history
@@ -54,7 +55,8 @@ DEFAULT_LOCATIONS = 2
 MAX_PROVIDERS = 200
 MAX_PATIENTS = 500_000
 MAX_YEARS = 20
-BATCH = 1000
+# Every column of a patient but the id (the seed gives ids itself).
+PATIENT_FIELDS = [f.name for f in Patient._meta.concrete_fields if not f.primary_key]
 
 
 class SeedError(Exception):
@@ -260,44 +262,38 @@ def _staff(providers: list[Provider], locations: list[Location]) -> Staff:
 def _create_patients(
     *, ctx: SeedContext, count: int, parts: PracticeParts, maker: CoverageMaker
 ) -> tuple[int, int, list[PatientFacts]]:
-    """Patients in batches, each batch's coverages right after it.
+    """Patients with ids 1..count (after any existing), each followed by their coverages.
 
-    Returns both counts, and what the history needs to know of each patient.
+    Written in bulk (see :mod:`.bulk`); the search keys a save would compute are
+    computed here. Returns both counts, and what the history needs to know of
+    each patient.
     """
-    patients: list[Patient] = []
-    ages: list[int] = []
-    coverages: list[Coverage] = []
+    patients = RowWriter(Patient, ["id", *PATIENT_FIELDS])
+    coverages = RowWriter(Coverage)
     facts: list[PatientFacts] = []
-    made_coverages = 0
-
-    def flush() -> None:
-        nonlocal made_coverages
-        Patient.objects.bulk_create(patients)  # sets each patient's pk for its coverages
-        for coverage in coverages:
-            coverage.patient_id = coverage.patient.pk
-        Coverage.objects.bulk_create(coverages)
-        facts.extend(
-            PatientFacts(p.pk, p.home_location_id, age, p.active)
-            for p, age in zip(patients, ages, strict=True)
-        )
-        made_coverages += len(coverages)
-        patients.clear()
-        ages.clear()
-        coverages.clear()
-
-    for drawn in draw_patients(
-        ctx=ctx,
-        count=count,
-        location_for_state=parts.location_for_state,
-        location_for_town=parts.location_for_town,
-    ):
-        patients.append(drawn.patient)
-        ages.append(drawn.age)
-        coverages.extend(maker.coverages_for(drawn))
-        if len(patients) >= BATCH:
-            flush()
-    flush()
-    return len(facts), made_coverages, facts
+    first_id = next_id(Patient)
+    with bulk_load(Patient, Coverage), roomy_sqlite_cache():
+        for number, drawn in enumerate(
+            draw_patients(
+                ctx=ctx,
+                count=count,
+                location_for_state=parts.location_for_state,
+                location_for_town=parts.location_for_town,
+            )
+        ):
+            patient = drawn.patient
+            patient.pk = first_id + number
+            patient.refresh_search_keys()
+            patients.add_instance(patient)
+            for coverage in maker.coverages_for(drawn):
+                coverage.patient_id = patient.pk
+                coverages.add_instance(coverage)
+            facts.append(
+                PatientFacts(patient.pk, patient.home_location_id, drawn.age, patient.active)
+            )
+        patients.close()
+        coverages.close()
+    return len(facts), coverages.written, facts
 
 
 def summary_text(summary: SeedSummary) -> str:
