@@ -164,14 +164,7 @@ def test_roles_without_the_schedule_get_403(client_as, office):
 
 
 @pytest.fixture
-def freed(book, front_desk, clinic_day, api):
-    """A follow-up at Monday 9:30, cancelled; xfail while another route shadows the endpoint."""
-    probe = api.client.get("/api/v1/waitlist/matches")
-    if probe.status_code == 405:
-        pytest.xfail(
-            "GET /api/v1/waitlist/matches is shadowed by DELETE /waitlist/{entry_id} "
-            "(scheduling/api/waitlist.py): that route needs {int:entry_id}"
-        )
+def freed(book, front_desk, clinic_day):
     appointment = book(at(clinic_day, "9:30"))
     return cancel_appointment(actor=front_desk, appointment=appointment, reason="moved away")
 

@@ -13,40 +13,44 @@ virtual lines need none); and it starts no earlier than now. Start times lie
 on each block's grid (``slot_minutes``, or the ``step`` asked for) counted
 from the block's start.
 
-How it stays fast: the provider/location pairs, their blocks (with the types
-each takes), the blocked time and the rooms are read once (four queries);
-then the window is walked in chunks of growing length (1, 2, 4 … 32 days).
-For each chunk the candidate times are computed in Python from the blocks,
-and only when there are any is the busy time of those providers and rooms in
-that chunk read — one query — and the candidates checked against it with
-sorted intervals, earliest first, until ``limit`` slots are found. A search
-that is satisfied by tomorrow reads tomorrow's appointments and nothing else.
+How it stays fast (target: p95 ≤ 50 ms for "any provider, first 10 slots in
+90 days" at 50 providers; see docs/benchmarks.md): the provider/location pairs,
+their blocks (with the types each takes), the blocked time and the rooms are
+read once, in four plain SQL queries (:mod:`.queries`). Each pair's grid times
+are then generated lazily, day by day, and merged earliest first, so nights,
+weekends and later weeks cost nothing until they are reached. Busy time (the
+appointments of those providers and rooms) is read only for the candidates
+about to be checked — about the first hour's at first, then twice as many at
+each further read — as seconds since 1970, and checked with sorted intervals
+until ``limit`` slots are found. Wall-clock-to-instant conversions are cached
+across calls (``visit_at``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import heapq
+import itertools
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from medoffice.core.models import Location
 from medoffice.patients.models import Patient
 from medoffice.scheduling import errors
 from medoffice.scheduling.models import (
-    Appointment,
     AppointmentType,
-    AvailabilityTemplate,
     Provider,
     Room,
-    ScheduleException,
 )
 from medoffice.scheduling.models.availability import hhmm
 from medoffice.scheduling.selectors import OCCUPYING_STATUSES
 from medoffice.scheduling.services.checks import aware_utc
+from medoffice.scheduling.slots import queries
 from medoffice.scheduling.slots.intervals import EMPTY, Busy
 from medoffice.scheduling.slots.preferences import TimeWishes, parse_time_wishes, parse_weekdays
 
@@ -55,8 +59,10 @@ MAX_LIMIT = 100
 DEFAULT_DAYS = 90
 MAX_WINDOW_DAYS = 366
 MIN_STEP, MAX_STEP = 5, 240
-FIRST_CHUNK_DAYS = 1
-MAX_CHUNK_DAYS = 32
+# Candidate times checked per read of busy time: the first read covers about the first
+# hour of a 50-provider practice; each further read covers twice as many as the last.
+MIN_BATCH = 100
+BATCH_PER_SLOT = 16
 # book_appointment refuses visits longer than this, so an appointment that overlaps a
 # window starts at most this long before it: the lower bound that keeps the busy-time
 # query on the (provider, start) and (room, start) indexes instead of all of history.
@@ -91,16 +97,109 @@ class Slot:
         return f"{hhmm(self.local_start)}–{hhmm(self.local_end)}"
 
 
-@dataclass
-class _Pair:
-    """One provider at one location, with the blocks that take the visit's type there."""
+class _Block:
+    """One weekly block, as plain values (the finder reads hundreds per call)."""
 
-    provider: Provider
-    location: Location
-    blocks_by_weekday: dict[int, list[AvailabilityTemplate]] = field(
-        default_factory=lambda: defaultdict(list)
+    __slots__ = ("closing", "end_time", "first", "start_time", "step", "until", "since", "weekday")
+
+    def __init__(self, weekday, start_time, end_time, step, since, until) -> None:
+        self.weekday = weekday
+        self.start_time = start_time
+        self.end_time = end_time
+        self.step = step
+        self.since = since
+        self.until = until
+        self.first = start_time.hour * 60 + start_time.minute
+        if start_time.second or start_time.microsecond:
+            self.first += 1  # a block opening 8:00:30 first holds a visit at 8:01
+        self.closing = end_time.hour * 60 + end_time.minute  # 16:59:30 holds one ending 16:59
+
+    def in_effect_on(self, day: dt.date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+    def covers(self, local_start: dt.datetime, local_end: dt.datetime) -> bool:
+        """``AvailabilityTemplate.covers``, the booking's own test, on plain values."""
+        day = local_start.date()
+        if local_end.date() != day or day.weekday() != self.weekday:
+            return False
+        if not self.in_effect_on(day):
+            return False
+        return self.start_time <= local_start.time() and local_end.time() <= self.end_time
+
+
+class _Place:
+    """A location as the finder needs it: its zone and name (and the instance for slots)."""
+
+    __slots__ = ("instance", "name", "pk", "time_zone", "zone")
+
+    def __init__(self, row: tuple) -> None:
+        self.instance: Location = queries.instance(Location, row)
+        self.pk = self.instance.pk
+        self.name = self.instance.name
+        self.time_zone = self.instance.time_zone
+        self.zone = self.instance.zone
+
+
+class _Pair:
+    """One provider at one location, with the blocks that take the visit's type there.
+
+    The provider's model instance is made only when a slot of theirs is returned.
+    """
+
+    __slots__ = (
+        "blocked",
+        "blocks_by_weekday",
+        "key",
+        "place",
+        "provider_id",
+        "provider_row",
+        "rank",
     )
-    blocked: Busy = EMPTY
+
+    def __init__(self, provider_row: tuple, place: _Place) -> None:
+        self.provider_row = provider_row
+        self.provider_id = provider_row[0]
+        self.place = place
+        self.blocks_by_weekday: dict[int, list[_Block]] = defaultdict(list)
+        self.blocked: Busy = EMPTY
+        self.rank = 0  # the place of ``key`` among all pairs' keys
+        # Ties at one instant: provider name, then location name.
+        self.key = (
+            provider_row[_LAST_NAME],
+            provider_row[_FIRST_NAME],
+            self.provider_id,
+            place.name,
+            place.pk,
+        )
+
+
+_PROVIDER_FIELDS = [f.attname for f in Provider._meta.concrete_fields]
+_LAST_NAME = _PROVIDER_FIELDS.index("last_name")
+_FIRST_NAME = _PROVIDER_FIELDS.index("first_name")
+
+
+@functools.lru_cache(maxsize=200_000)
+def visit_at(time_zone: str, day: dt.date, minute: int, minutes: int) -> tuple:
+    """A visit of ``minutes`` at wall-clock ``minute`` after midnight of ``day`` in
+    ``time_zone``: ``(start, end, local start, local end, exact, start ts, end ts)``.
+
+    ``exact`` when the zone keeps that wall-clock time and the visit's length that day
+    (false only around a daylight-saving change); ``ts`` are seconds since 1970, the
+    unit busy time is compared in. A pure function of its arguments, so calls share it:
+    the providers of one location, and every search of the same days.
+    """
+    zone = zoneinfo.ZoneInfo(time_zone)
+    wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=zone)
+    start = wall.astimezone(dt.UTC)
+    end = start + dt.timedelta(minutes=minutes)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    exact = (
+        local_start.replace(tzinfo=None) == wall.replace(tzinfo=None)
+        and local_end.date() == day
+        and local_end.hour * 60 + local_end.minute == minute + minutes
+        and local_end.second == 0
+    )
+    return start, end, local_start, local_end, exact, start.timestamp(), end.timestamp()
 
 
 def _ids(values: Iterable | None, model) -> list[int] | None:
@@ -173,8 +272,10 @@ class _Finder:
         self.times = times
         self.patient_id = patient_id
         self.step = step
+        self._providers: dict[int, Provider] = {}
+        self._rooms: dict[int, Room] = {}
+        self.rooms_by_location: dict[int, list[tuple]] = {}
         self.pairs = self._load_pairs(provider_ids, location_ids)
-        self.rooms_by_location: dict[int, list[Room]] = {}
         if self.pairs:
             self._load_rooms()
         if self.pairs:
@@ -186,79 +287,55 @@ class _Finder:
 
     def _load_pairs(self, provider_ids, location_ids) -> list[_Pair]:
         """Active providers at active locations where they work (one query)."""
-        links = Provider.locations.through.objects.filter(
-            provider__active=True, location__active=True
-        )
-        if provider_ids is not None:
-            links = links.filter(provider_id__in=provider_ids)
-        if location_ids is not None:
-            links = links.filter(location_id__in=location_ids)
-        providers: dict[int, Provider] = {}
-        locations: dict[int, Location] = {}
+        places: dict[int, _Place] = {}
         pairs = []
-        for link in links.select_related("provider", "location"):
-            provider = providers.setdefault(link.provider_id, link.provider)
-            location = locations.setdefault(link.location_id, link.location)
-            pairs.append(_Pair(provider=provider, location=location))
+        for provider_row, location_row in queries.pairs(provider_ids, location_ids):
+            place = places.get(location_row[0])
+            if place is None:
+                place = places[location_row[0]] = _Place(location_row)
+            pairs.append(_Pair(provider_row, place))
         return pairs
 
     def _load_rooms(self) -> None:
         """Rooms of the kind the visit needs, lowest id first; drop locations without one."""
         if not self.type.room_kind:
             return
-        location_ids = {p.location.pk for p in self.pairs}
-        rooms = Room.objects.filter(
-            location_id__in=location_ids, kind=self.type.room_kind, active=True
-        ).order_by("pk")
-        for room in rooms:
-            self.rooms_by_location.setdefault(room.location_id, []).append(room)
+        location_ids = {p.place.pk for p in self.pairs}
+        for row in queries.rooms(location_ids=location_ids, kind=self.type.room_kind):
+            self.rooms_by_location.setdefault(row[1], []).append(row)
         if not self.type.telehealth:  # a video visit goes ahead without a virtual line
-            self.pairs = [p for p in self.pairs if p.location.pk in self.rooms_by_location]
+            self.pairs = [p for p in self.pairs if p.place.pk in self.rooms_by_location]
 
     def _load_blocks(self) -> None:
         """The blocks in effect in the window that take the type (one query)."""
-        first_day = (self.start - dt.timedelta(days=1)).date()
-        last_day = (self.end + dt.timedelta(days=1)).date()
-        through = AvailabilityTemplate.appointment_types.through
-        takes_types = through.objects.filter(availabilitytemplate_id=OuterRef("pk"))
-        blocks = (
-            AvailabilityTemplate.objects.filter(
-                provider_id__in={p.provider.pk for p in self.pairs},
-                location_id__in={p.location.pk for p in self.pairs},
-                effective_from__lte=last_day,
-            )
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=first_day))
-            .annotate(
-                limited=Exists(takes_types),
-                takes=Exists(takes_types.filter(appointmenttype_id=self.type.pk)),
-            )
-            .filter(Q(limited=False) | Q(takes=True))
-            .order_by("start_time", "pk")
+        rows = queries.blocks(
+            provider_ids={p.provider_id for p in self.pairs},
+            location_ids={p.place.pk for p in self.pairs},
+            first_day=(self.start - dt.timedelta(days=1)).date(),
+            last_day=(self.end + dt.timedelta(days=1)).date(),
+            appointment_type_id=self.type.pk,
         )
-        by_key = {(p.provider.pk, p.location.pk): p for p in self.pairs}
-        for block in blocks:
-            pair = by_key.get((block.provider_id, block.location_id))
+        by_key = {(p.provider_id, p.place.pk): p for p in self.pairs}
+        minutes = self.type.duration_minutes
+        for provider_id, location_id, weekday, *times in rows:
+            pair = by_key.get((provider_id, location_id))
             if pair is None:
                 continue  # a block at a location the provider no longer works at
-            length = dt.datetime.combine(dt.date.min, block.end_time) - dt.datetime.combine(
-                dt.date.min, block.start_time
-            )
-            if length < self.duration:
+            if self.weekdays and weekday not in self.weekdays:
                 continue
-            if self.weekdays and block.weekday not in self.weekdays:
+            block = _Block(weekday, *times)
+            if block.closing - block.first < minutes:
                 continue
-            pair.blocks_by_weekday[block.weekday].append(block)
+            pair.blocks_by_weekday[weekday].append(block)
         self.pairs = [p for p in self.pairs if p.blocks_by_weekday]
 
     def _load_blocked_time(self) -> None:
         """Vacations, holidays, meetings that touch the window (one query)."""
-        provider_ids = {p.provider.pk for p in self.pairs}
-        location_ids = {p.location.pk for p in self.pairs}
-        rows = (
-            ScheduleException.objects.filter(start__lt=self.end + self.duration, end__gt=self.start)
-            .filter(Q(provider__isnull=True) | Q(provider_id__in=provider_ids))
-            .filter(Q(location__isnull=True) | Q(location_id__in=location_ids))
-            .values_list("provider_id", "location_id", "start", "end")
+        rows = queries.blocked_time(
+            provider_ids={p.provider_id for p in self.pairs},
+            location_ids={p.place.pk for p in self.pairs},
+            start=self.start,
+            end=self.end + self.duration,
         )
         spans: dict[tuple[int | None, int | None], list] = defaultdict(list)
         for provider_id, location_id, start, end in rows:
@@ -266,82 +343,77 @@ class _Finder:
         if not spans:
             return
         for pair in self.pairs:
-            p, loc = pair.provider.pk, pair.location.pk
+            p, loc = pair.provider_id, pair.place.pk
             mine = spans[(p, loc)] + spans[(None, loc)] + spans[(p, None)] + spans[(None, None)]
             if mine:
                 pair.blocked = Busy(mine)
 
     # -- the walk -----------------------------------------------------------------------
 
-    def _candidates(self, lo: dt.datetime, hi: dt.datetime) -> list[tuple]:
-        """Every grid time starting in ``[lo, hi)`` that a block holds, unchecked for busy time.
+    def _times(self, pair: _Pair, lo: dt.datetime) -> Iterator[tuple]:
+        """The pair's grid times from ``lo`` to the window's end that its blocks hold and
+        nothing blocks, in order: ``(start ts, rank, end ts, start, end, pair)`` (``ts``:
+        seconds since 1970), not yet checked against bookings. Lazy: a search that ends
+        early never computes the later days.
 
-        Each is ``(start, end, provider sort key, location name, pair)``, sorted.
+        Wall-clock minutes become instants through the location's zone (``visit_at``). A
+        time the zone moves (a daylight-saving night) is held to the booking's own test,
+        ``covers``.
         """
-        found: dict[tuple[int, int, dt.datetime], tuple] = {}
-        duration_minutes = self.type.duration_minutes
-        for pair in self.pairs:
-            zone = pair.location.zone
-            day = lo.astimezone(zone).date()
-            last = hi.astimezone(zone).date()
-            provider = pair.provider
-            order = (provider.last_name, provider.first_name, provider.pk)
-            while day <= last:
-                for block in pair.blocks_by_weekday.get(day.weekday(), ()):
-                    if not block.in_effect_on(day):
+        place = pair.place
+        tz_name = place.time_zone
+        zone = place.zone
+        minutes = self.type.duration_minutes
+        times, blocked = self.times, pair.blocked
+        lo_ts, end_ts_max = lo.timestamp(), self.end.timestamp()
+        day = lo.astimezone(zone).date()
+        last = self.end.astimezone(zone).date()
+        one_day = dt.timedelta(days=1)
+        while day <= last:
+            found = []
+            latest, disordered = 0.0, False
+            for block in pair.blocks_by_weekday.get(day.weekday(), ()):
+                if not block.in_effect_on(day):
+                    continue
+                step = self.step or block.step
+                for minute in range(block.first, block.closing - minutes + 1, step):
+                    start, end, local_start, local_end, exact, start_ts, end_ts = visit_at(
+                        tz_name, day, minute, minutes
+                    )
+                    if start_ts < lo_ts:
                         continue
-                    step = self.step or block.slot_minutes
-                    first = block.start_time.hour * 60 + block.start_time.minute
-                    closing = block.end_time.hour * 60 + block.end_time.minute
-                    if block.end_time.second or block.end_time.microsecond:
-                        closing += 1  # a block ending 16:59:30 still holds a visit ending 16:59
-                    minute = first
-                    while minute + duration_minutes <= closing:
-                        wall = dt.datetime.combine(
-                            day, dt.time(minute // 60, minute % 60), tzinfo=zone
-                        )
-                        minute += step
-                        start = wall.astimezone(dt.UTC)
-                        if start < lo or start >= hi:
-                            continue
-                        end = start + self.duration
-                        if end > self.end:
-                            continue
-                        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-                        # The booking's own test, so daylight-saving nights agree with it.
-                        if not block.covers(local_start, local_end):
-                            continue
-                        if self.weekdays and local_start.weekday() not in self.weekdays:
-                            continue
-                        if not self.times.accepts(local_start, local_end):
-                            continue
-                        if pair.blocked and pair.blocked.overlaps(start, end):
-                            continue
-                        key = (provider.pk, pair.location.pk, start)
-                        if key not in found:
-                            found[key] = (start, end, order, pair.location.name, pair)
-                day += dt.timedelta(days=1)
-        return sorted(found.values(), key=lambda c: (c[0], c[2], c[3], c[4].location.pk))
+                    if end_ts > end_ts_max:
+                        break
+                    if not exact and not block.covers(local_start, local_end):
+                        continue
+                    if not times.any_time and not times.accepts(local_start, local_end):
+                        continue
+                    if blocked and blocked.overlaps(start_ts, end_ts):
+                        continue
+                    disordered = disordered or start_ts <= latest
+                    latest = start_ts
+                    found.append((start_ts, pair.rank, end_ts, start, end, pair))
+            if disordered:  # blocks that overlap (their form refuses it; the table allows it)
+                found = sorted(set(found), key=lambda c: c[0])
+            yield from found
+            day += one_day
 
     def _busy(self, candidates: list[tuple], lo: dt.datetime, hi: dt.datetime):
         """Occupying appointments of the candidates' providers and rooms (and the patient)
         overlapping ``[lo, hi)``: one query."""
-        provider_ids = {c[4].provider.pk for c in candidates}
+        provider_ids = {c[5].provider_id for c in candidates}
         room_ids = set()
-        for location_id in {c[4].location.pk for c in candidates}:
-            room_ids.update(r.pk for r in self.rooms_by_location.get(location_id, ()))
-        who = Q(provider_id__in=provider_ids)
-        if room_ids:
-            who |= Q(room_id__in=room_ids)
-        if self.patient_id is not None:
-            who |= Q(patient_id=self.patient_id)
-        rows = Appointment.objects.filter(
-            who,
-            status__in=OCCUPYING_STATUSES,
-            start__lt=hi,
-            start__gte=lo - LONGEST_VISIT,
-            end__gt=lo,
-        ).values_list("provider_id", "room_id", "patient_id", "start", "end")
+        for location_id in {c[5].place.pk for c in candidates}:
+            room_ids.update(row[0] for row in self.rooms_by_location.get(location_id, ()))
+        rows = queries.busy(
+            provider_ids=provider_ids,
+            room_ids=room_ids,
+            patient_id=self.patient_id,
+            start=lo,
+            end=hi,
+            earliest_start=lo - LONGEST_VISIT,
+            statuses=OCCUPYING_STATUSES,
+        )
         by_provider: dict[int, list] = defaultdict(list)
         by_room: dict[int, list] = defaultdict(list)
         by_patient: list = []
@@ -358,50 +430,66 @@ class _Finder:
             Busy(by_patient),
         )
 
-    def _free_room(self, location: Location, busy_rooms, start, end) -> tuple[bool, Room | None]:
+    def _free_room(self, place: _Place, busy_rooms, start, end) -> tuple[bool, Room | None]:
+        """Whether the visit has its room then, and which (the lowest id free, as booking)."""
         if not self.type.room_kind:
             return True, None
-        rooms = self.rooms_by_location.get(location.pk)
+        rooms = self.rooms_by_location.get(place.pk)
         if not rooms:
             return self.type.telehealth, None
-        for room in rooms:
-            if not busy_rooms.get(room.pk, EMPTY).overlaps(start, end):
+        for row in rooms:
+            if not busy_rooms.get(row[0], EMPTY).overlaps(start, end):
+                room = self._rooms.get(row[0])
+                if room is None:
+                    room = self._rooms[row[0]] = queries.instance(Room, row)
                 return True, room
         return False, None
 
+    def _provider(self, pair: _Pair) -> Provider:
+        provider = self._providers.get(pair.provider_id)
+        if provider is None:
+            provider = self._providers[pair.provider_id] = queries.instance(
+                Provider, pair.provider_row
+            )
+        return provider
+
     def find(self, limit: int) -> list[Slot]:
-        slots: list[Slot] = []
+        """Merge the pairs' times earliest first (ties by provider, then location name), and
+        check them against bookings a batch at a time until ``limit`` slots are found."""
+        for rank, pair in enumerate(sorted(self.pairs, key=lambda p: p.key)):
+            pair.rank = rank
         lo = max(self.start, self.now)
-        days = FIRST_CHUNK_DAYS
-        while self.pairs and lo < self.end and len(slots) < limit:
-            hi = min(lo + dt.timedelta(days=days), self.end)
-            candidates = self._candidates(lo, hi)
-            if candidates:
-                busy_providers, busy_rooms, busy_patient = self._busy(
-                    candidates, lo, hi + self.duration
-                )
-                for start, end, _order, _name, pair in candidates:
-                    if busy_providers.get(pair.provider.pk, EMPTY).overlaps(start, end):
-                        continue
-                    if busy_patient and busy_patient.overlaps(start, end):
-                        continue
-                    ok, room = self._free_room(pair.location, busy_rooms, start, end)
-                    if not ok:
-                        continue
-                    slots.append(
-                        Slot(
-                            provider=pair.provider,
-                            location=pair.location,
-                            room=room,
-                            start=start,
-                            end=end,
-                            appointment_type=self.type,
-                        )
+        stream = heapq.merge(*(self._times(pair, lo) for pair in self.pairs))
+        slots: list[Slot] = []
+        batch = max(MIN_BATCH, BATCH_PER_SLOT * limit)
+        while len(slots) < limit:
+            part = list(itertools.islice(stream, batch))
+            if not part:
+                break
+            batch *= 2
+            busy_providers, busy_rooms, busy_patient = self._busy(
+                part, part[0][3], max(c[4] for c in part)
+            )
+            for start_ts, _rank, end_ts, start, end, pair in part:
+                if busy_providers.get(pair.provider_id, EMPTY).overlaps(start_ts, end_ts):
+                    continue
+                if busy_patient and busy_patient.overlaps(start_ts, end_ts):
+                    continue
+                ok, room = self._free_room(pair.place, busy_rooms, start_ts, end_ts)
+                if not ok:
+                    continue
+                slots.append(
+                    Slot(
+                        provider=self._provider(pair),
+                        location=pair.place.instance,
+                        room=room,
+                        start=start,
+                        end=end,
+                        appointment_type=self.type,
                     )
-                    if len(slots) >= limit:
-                        break
-            lo = hi
-            days = min(days * 2, MAX_CHUNK_DAYS)
+                )
+                if len(slots) >= limit:
+                    break
         return slots
 
 
