@@ -503,3 +503,35 @@ def test_past_blocked_time_is_listed_apart_and_can_be_removed(manager, office, l
     assert list(upcoming.context["page"].object_list) == [ahead]
     assert list(past.context["page"].object_list) == [old]
     assert not ScheduleException.objects.filter(pk=ahead.pk).exists()
+
+
+# --- the services behind the pages --------------------------------------------------------
+
+
+def test_the_services_refuse_with_codes_the_api_can_carry(office, location, make_user):
+    from medoffice.scheduling import services_resources as services
+
+    manager = make_user("office_manager")
+    with pytest.raises(services.FieldErrors) as twin:
+        services.save_provider(
+            actor=manager,
+            first_name="Ann",
+            last_name="Lee",
+            credentials="NP",
+            npi=office["provider"].npi,
+            locations=[location],
+        )
+    with pytest.raises(services.FieldErrors) as overlap:
+        services.save_availability_block(
+            actor=manager,
+            provider=office["provider"],
+            location=location,
+            weekday=0,
+            start_time=dt.time(11),
+            end_time=dt.time(13),
+            effective_from=timezone.localdate(),
+        )
+
+    assert (twin.value.code, twin.value.field, twin.value.status) == ("duplicate", "npi", 422)
+    assert (overlap.value.code, overlap.value.field) == ("block_overlap", "start_time")
+    assert overlap.value.message.startswith("This overlaps the Monday block 8:00–12:00")

@@ -38,10 +38,10 @@ from medoffice.scheduling.models import (
     ScheduleException,
 )
 
-# Codes of this module's refusals (besides errors.INVALID and errors.END_BEFORE_START).
-DUPLICATE = "duplicate"
-BLOCK_OVERLAP = "block_overlap"
-STILL_SCHEDULED = "still_scheduled"
+# Codes of this module's refusals, besides errors.INVALID (to move to errors.py).
+DUPLICATE = "duplicate"  # an NPI, room name, type name or code already in use
+BLOCK_OVERLAP = "block_overlap"  # a weekly block overlapping another of the provider
+STILL_SCHEDULED = "still_scheduled"  # blocks or booked visits still depend on what changes
 
 
 class FieldErrors(DomainError):
@@ -61,8 +61,18 @@ def _problems(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": list(exc.messages)}
 
 
-def _check(instance, *, extra: dict[str, list[str]] | None = None, exclude=()) -> None:
-    """Run the model's validation (fields, then ``clean``) and raise every problem found."""
+def _check(
+    instance,
+    *,
+    extra: dict[str, list[str]] | None = None,
+    exclude=(),
+    codes: dict[str, str] | None = None,
+) -> None:
+    """Run the model's validation (fields, then ``clean``) and raise every problem found.
+
+    ``extra`` are problems found beforehand; ``codes`` give the error code of a field's
+    problem (the first field found that has one decides), else ``invalid``.
+    """
     found: dict[str, list[str]] = {}
     for field, messages in (extra or {}).items():
         found.setdefault(field, []).extend(messages)
@@ -78,8 +88,11 @@ def _check(instance, *, extra: dict[str, list[str]] | None = None, exclude=()) -
         if not found["__all__"]:
             del found["__all__"]
     if found:
-        overlap = any("overlaps" in m for m in found.get("start_time", []))
-        raise FieldErrors(found, BLOCK_OVERLAP if overlap else errors.INVALID)
+        codes = dict(codes or {})
+        if any("overlaps" in m for m in found.get("start_time", [])):
+            codes["start_time"] = BLOCK_OVERLAP
+        code = next((codes[f] for f in found if f in codes), errors.INVALID)
+        raise FieldErrors(found, code)
 
 
 def _today() -> dt.date:
@@ -150,7 +163,12 @@ def save_provider(
     target.accepts_overbook = accepts_overbook
     target.colour = colour
     where = list(locations)
-    _check(target, extra=_provider_problems(target, where), exclude=["user"])
+    _check(
+        target,
+        extra=_provider_problems(target, where),
+        exclude=["user"],
+        codes={"npi": DUPLICATE, "locations": STILL_SCHEDULED},
+    )
     target.save()
     target.locations.set(where)
     return target
@@ -195,7 +213,7 @@ def save_room(*, actor, room: Room | None = None, location: Location, name: str,
                 f"{booked} visit{'s' if booked != 1 else ''} ahead use {room.name} as "
                 f"{room.get_kind_display().lower()}; move them before changing the kind."
             ]
-    _check(target, extra=found)
+    _check(target, extra=found, codes={"name": DUPLICATE, "kind": STILL_SCHEDULED})
     target.save()
     return target
 
@@ -240,7 +258,7 @@ def save_appointment_type(
     if target.code and others.filter(code=target.code).exists():
         taken = others.get(code=target.code)
         found["code"] = [f"The short code {target.code} is taken by {taken.name}."]
-    _check(target, extra=found)
+    _check(target, extra=found, codes={"name": DUPLICATE, "code": DUPLICATE})
     target.save()
     return target
 
