@@ -187,3 +187,13 @@ def test_the_office_manager_sees_every_feed(client_as, office, make_provider):
 @pytest.mark.parametrize("role", ["front_desk", "medical_assistant", "biller", "auditor"])
 def test_others_do_not_see_feed_addresses(client_as, office, role):
     assert client_as(role).get(FEEDS).status_code == 403
+
+
+def test_the_day_view_links_to_the_feeds_for_those_who_may_see_them(client_as, office, make_user):
+    from django.test import Client
+
+    manager = Client()
+    manager.force_login(make_user("office_manager", home_location=office["location"]))
+    desk = client_as("front_desk", home_location=office["location"])
+    assert FEEDS in manager.get("/schedule/").content.decode()
+    assert FEEDS not in desk.get("/schedule/").content.decode()

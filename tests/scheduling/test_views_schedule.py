@@ -281,10 +281,9 @@ def test_the_day_view_stays_within_its_query_budget(
     client = client_as("front_desk", home_location=office["location"])
     client.get(DAY_URL)
     # The shell: session read and save, user, home location, permissions (2), roles (twice:
-    # the page's buttons and the navigation). The day: locations, providers, blocks and their
-    # visit types, blocked time, appointments. The access-log row: savepoint, head, insert,
-    # head update, release.
-    with django_assert_max_num_queries(21):
+    # the page's buttons and the navigation). The day: locations, providers, blocks, blocked
+    # time, appointments. The access-log row: savepoint, head, insert, head update, release.
+    with django_assert_max_num_queries(20):
         client.get(DAY_URL)
 
 

@@ -160,21 +160,21 @@ def flow_board_api(
     cards = []
     for column in board.columns:
         for card in column.cards:
-            appt = card.appointment
+            visit = card.visit
             cards.append(
                 {
-                    "id": appt.pk,
-                    "patient": appt.patient_id,
+                    "id": visit.pk,
+                    "patient": visit.patient_id,
                     "patient_name": card.patient,
-                    "provider": appt.provider_id,
+                    "provider": visit.provider_id,
                     "provider_name": card.provider,
-                    "appointment_type": appt.appointment_type_id,
+                    "appointment_type": visit.appointment_type_id,
                     "appointment_type_name": card.type_name,
-                    "room": appt.room_id,
+                    "room": visit.room_id,
                     "room_name": card.room or None,
-                    "start": local(appt.start),
-                    "end": local(appt.end),
-                    "status": appt.status,
+                    "start": local(visit.start),
+                    "end": local(visit.end),
+                    "status": visit.status,
                     "column": column.key,
                     "status_since": local(card.since),
                     "minutes_in_step": card.minutes,

@@ -18,9 +18,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from medoffice.core.models import Location
 from medoffice.scheduling.models import (
@@ -32,7 +34,6 @@ from medoffice.scheduling.models import (
     ScheduleException,
 )
 from medoffice.scheduling.selectors import (
-    appointments_for_day,
     blocks_for_day,
     exceptions_overlapping,
     location_day_bounds,
@@ -97,6 +98,156 @@ def minute_label(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
+# --- the visits themselves ------------------------------------------------------------
+
+_VISIT_FIELDS = (
+    "id",
+    "start",
+    "end",
+    "status",
+    "provider_id",
+    "room_id",
+    "patient__first_name",
+    "patient__last_name",
+    "provider__first_name",
+    "provider__last_name",
+    "provider__credentials",
+    "provider__colour",
+    "room__name",
+    "appointment_type__name",
+    "appointment_type__code",
+    "appointment_type__colour",
+    "since",
+    "patient_id",
+    "appointment_type_id",
+    "arrived_at",
+    "roomed_at",
+    "with_provider_at",
+    "checked_out_at",
+)
+
+
+def _status_since() -> Case:
+    """The moment the visit entered its status, chosen in SQL (one column instead of nine)."""
+    return Case(
+        *(
+            When(status=status, then=F(stamp))
+            for status, (stamp, _by) in Appointment.STATUS_STAMPS.items()
+        ),
+        default=None,
+    )
+
+
+@dataclass(slots=True)
+class Visit:
+    """What the schedule pages show of an appointment, read as plain values (no model objects:
+    a busy day has hundreds, and building model instances would be most of the page's time)."""
+
+    pk: int
+    start: dt.datetime
+    end: dt.datetime
+    status: str
+    since: dt.datetime | None
+    provider_id: int
+    room_id: int | None
+    patient: str
+    provider_name: str
+    provider_colour: str
+    room_name: str
+    type_name: str
+    type_code: str
+    type_colour: str
+    patient_id: int
+    appointment_type_id: int
+    arrived_at: dt.datetime | None
+    roomed_at: dt.datetime | None
+    with_provider_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+
+    @property
+    def is_occupying(self) -> bool:
+        return self.status in Appointment.OCCUPYING_STATUSES
+
+
+def _provider_name(first: str, last: str, credentials: str) -> str:
+    if credentials in Provider.DOCTOR_CREDENTIALS:
+        return f"Dr. {last}"
+    return f"{first} {last}, {credentials}"
+
+
+def visits_between(
+    *,
+    location: Location,
+    start: dt.datetime,
+    end: dt.datetime,
+    include_cancelled: bool = False,
+    occupying_only: bool = False,
+) -> list[Visit]:
+    """The visits at ``location`` starting in ``[start, end)``, earliest first, in one query.
+
+    Cancelled visits only when asked; ``occupying_only`` also leaves out no-shows.
+    """
+    qs = Appointment.objects.filter(location=location, start__gte=start, start__lt=end)
+    if occupying_only:
+        qs = qs.filter(status__in=Appointment.OCCUPYING_STATUSES)
+    elif not include_cancelled:
+        qs = qs.exclude(status=Appointment.CANCELLED)
+    rows = (
+        qs.annotate(since=_status_since())
+        .order_by("start", "provider__last_name", "id")
+        .values_list(*_VISIT_FIELDS)
+    )
+    return [
+        Visit(
+            pk=pk,
+            start=begins,
+            end=ends,
+            status=status,
+            since=since,
+            provider_id=provider_id,
+            room_id=room_id,
+            patient=f"{last}, {first[:1]}.",
+            provider_name=_provider_name(p_first, p_last, credentials),
+            provider_colour=safe_colour(p_colour),
+            room_name=room or "",
+            type_name=type_name,
+            type_code=type_code,
+            type_colour=safe_colour(type_colour),
+            patient_id=patient_id,
+            appointment_type_id=appointment_type_id,
+            arrived_at=arrived_at,
+            roomed_at=roomed_at,
+            with_provider_at=with_provider_at,
+            checked_out_at=checked_out_at,
+        )
+        for (
+            pk,
+            begins,
+            ends,
+            status,
+            provider_id,
+            room_id,
+            first,
+            last,
+            p_first,
+            p_last,
+            credentials,
+            p_colour,
+            room,
+            type_name,
+            type_code,
+            type_colour,
+            since,
+            patient_id,
+            appointment_type_id,
+            arrived_at,
+            roomed_at,
+            with_provider_at,
+            checked_out_at,
+        ) in rows
+    ]
+
+
 # --- locations ------------------------------------------------------------------------
 
 
@@ -129,13 +280,12 @@ def location_rooms(location: Location) -> list[Room]:
 
 
 def day_blocks(location: Location, day: dt.date) -> list[AvailabilityTemplate]:
-    """Every provider's blocks at ``location`` in effect on ``day``, their types prefetched."""
+    """Every provider's blocks at ``location`` in effect on ``day`` (the grid's open rows)."""
     return list(
         AvailabilityTemplate.objects.filter(
             location=location, weekday=day.weekday(), effective_from__lte=day
         )
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-        .prefetch_related("appointment_types")
         .order_by("provider_id", "start_time")
     )
 
@@ -171,7 +321,7 @@ class Shade:
 class Item:
     """One appointment placed on the grid."""
 
-    appointment: Appointment
+    visit: Visit
     top: float
     span: float
     lane: int = 0
@@ -190,6 +340,8 @@ class Item:
     since: dt.datetime | None = None
     minutes_in_step: int | None = None
     level: str = ""
+    url: str = ""
+    show_provider: bool = False
 
     @property
     def in_office(self) -> bool:
@@ -198,6 +350,32 @@ class Item:
     @property
     def start_label(self) -> str:
         return minute_label(self.start_minute)
+
+    @property
+    def css(self) -> str:
+        """The block's classes: status, wait highlight, and how many lines its height allows."""
+        classes = f"appt st-{self.status}"
+        if self.level:
+            classes += f" wait-{self.level}"
+        if self.span < 1.2:
+            classes += " short"
+        elif self.span < 2:
+            classes += " medium"
+        return classes
+
+    @property
+    def title(self) -> str:
+        return f"{self.patient} · {self.type_name} · {self.hours} · {self.status_label}"
+
+    @property
+    def details(self) -> str:
+        """ "9:30–9:50 · Exam 2" (and the provider, on the room view)."""
+        parts = [self.hours]
+        if self.room:
+            parts.append(self.room)
+        if self.show_provider:
+            parts.append(self.provider)
+        return " · ".join(parts)
 
     @property
     def style(self) -> str:
@@ -214,11 +392,14 @@ class Item:
 
 @dataclass
 class Column:
+    """A provider's (or room's) column; ``bookable`` is False for one no longer in use here."""
+
     key: str
     title: str
     subtitle: str = ""
-    provider: Provider | None = None
-    room: Room | None = None
+    provider_id: int | None = None
+    room_id: int | None = None
+    bookable: bool = True
     colour: str = DEFAULT_COLOUR
     slots: list[Slot] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
@@ -228,6 +409,29 @@ class Column:
     @property
     def booked(self) -> int:
         return sum(1 for i in self.items if not i.closed)
+
+    @property
+    def slots_html(self) -> str:
+        """The column's empty rows as HTML: a booking link per open row, a plain cell otherwise.
+
+        Built here rather than in the template: a day has hundreds of them, and the
+        template engine would spend most of the page's time on these few attributes.
+        The column's title and the booking address are escaped once; the rest are our
+        own class names and times.
+        """
+        title = escape(self.title)
+        cells = []
+        for s in self.slots:
+            classes = f"dg-slot {s.state} major" if s.major else f"dg-slot {s.state}"
+            if s.book_url:
+                url = escape(s.book_url)
+                cells.append(
+                    f'<a class="{classes}" href="{url}" hx-get="{url}" hx-target="#panel-body" '
+                    f'title="Book {title} at {s.label}"></a>'
+                )
+            else:
+                cells.append(f'<div class="{classes}"></div>')
+        return mark_safe("".join(cells))  # noqa: S308 - escaped above
 
 
 @dataclass
@@ -297,34 +501,49 @@ def _assign_lanes(items: list[Item]) -> None:
     close_cluster()
 
 
+_URL_MARK = 987654321
+
+
+def appointment_url_maker():
+    """pk -> the appointment's page URL, reversing the pattern once instead of per visit."""
+    pattern = reverse("schedule_appointment", args=[_URL_MARK])
+    head, tail = pattern.split(str(_URL_MARK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def place(
-    appointment: Appointment, *, day: dt.date, zone, start_minute: int, step: int, now
+    visit: Visit,
+    *,
+    day: dt.date,
+    zone,
+    start_minute: int,
+    step: int,
+    now,
+    url_for=None,
 ) -> Item:
-    a_start = minute_of_day(appointment.start, day, zone)
-    a_end = max(minute_of_day(appointment.end, day, zone), a_start + 1)
-    since = (
-        appointment.status_since if appointment.status in Appointment.IN_OFFICE_STATUSES else None
-    )
+    a_start = minute_of_day(visit.start, day, zone)
+    a_end = max(minute_of_day(visit.end, day, zone), a_start + 1)
+    since = visit.since if visit.status in Appointment.IN_OFFICE_STATUSES else None
     waited = minutes_between(since, now)
-    kind = appointment.appointment_type
     return Item(
-        appointment=appointment,
+        visit=visit,
         top=(a_start - start_minute) / step,
         span=(a_end - a_start) / step,
         start_minute=a_start,
         end_minute=a_end,
-        status=appointment.status,
-        status_label=Appointment.STATUS_LABELS.get(appointment.status, appointment.status),
-        patient=short_name(appointment.patient),
-        type_code=kind.code,
-        type_name=kind.name,
-        colour=safe_colour(kind.colour),
+        status=visit.status,
+        status_label=Appointment.STATUS_LABELS.get(visit.status, visit.status),
+        patient=visit.patient,
+        type_code=visit.type_code,
+        type_name=visit.type_name,
+        colour=visit.type_colour,
         hours=f"{minute_label(a_start)}–{minute_label(a_end)}",
-        room=appointment.room.name if appointment.room_id else "",
-        provider=appointment.provider.schedule_name,
+        room=visit.room_name,
+        provider=visit.provider_name,
         since=since,
         minutes_in_step=waited,
         level=wait_level(waited),
+        url=url_for(visit.pk) if url_for else "",
     )
 
 
@@ -361,14 +580,15 @@ def build_day_grid(
     blocks = day_blocks(location, day)
     day_start, day_end = location_day_bounds(location, day)
     exceptions = list(exceptions_overlapping(start=day_start, end=day_end, location=location))
-    rows_all = list(appointments_for_day(location=location, day=day, include_cancelled=show_all))
     hidden = 0
     visible = []
-    for appt in rows_all:
-        if not show_all and appt.status == Appointment.NO_SHOW:
+    for visit in visits_between(
+        location=location, start=day_start, end=day_end, include_cancelled=show_all
+    ):
+        if not show_all and visit.status == Appointment.NO_SHOW:
             hidden += 1
             continue
-        visible.append(appt)
+        visible.append(visit)
 
     spans = [(minute_of_day(a.start, day, zone), minute_of_day(a.end, day, zone)) for a in visible]
     start_minute, end_minute = _grid_bounds(step, blocks, spans)
@@ -385,9 +605,19 @@ def build_day_grid(
 
     columns = _columns(by, providers, rooms, visible)
     by_key = {c.key: c for c in columns}
-    for appt in visible:
-        item = place(appt, day=day, zone=zone, start_minute=start_minute, step=step, now=now)
-        by_key[_column_key(by, appt)].items.append(item)
+    url_for = appointment_url_maker()
+    for visit in visible:
+        item = place(
+            visit,
+            day=day,
+            zone=zone,
+            start_minute=start_minute,
+            step=step,
+            now=now,
+            url_for=url_for,
+        )
+        item.show_provider = by == BY_ROOM
+        by_key[_column_key(by, visit)].items.append(item)
 
     bookable = bookable and day >= today
     book_base = reverse("schedule_book")
@@ -397,10 +627,7 @@ def build_day_grid(
     for column in columns:
         _assign_lanes(column.items)
         applicable = [
-            e
-            for e in exceptions
-            if e.provider_id is None
-            or (column.provider is not None and e.provider_id == column.provider.pk)
+            e for e in exceptions if e.provider_id is None or e.provider_id == column.provider_id
         ]
         spans_blocked = [_exception_span(e, day, zone) for e in applicable]
         column.shades = [
@@ -412,10 +639,8 @@ def build_day_grid(
             for e, (a, b) in zip(applicable, spans_blocked, strict=True)
             if min(b, end_minute) > max(a, start_minute)
         ]
-        own_blocks = (
-            blocks_by_provider.get(column.provider.pk, []) if column.provider is not None else []
-        )
-        if column.provider is not None:
+        own_blocks = blocks_by_provider.get(column.provider_id, [])
+        if column.provider_id is not None and column.bookable:
             column.hours = ", ".join(b.hours for b in own_blocks) or "no hours this day"
         column.slots = _slots(
             column,
@@ -426,7 +651,7 @@ def build_day_grid(
             by=by,
             location=location,
             day=day,
-            book_base=book_base if bookable else "",
+            book_base=book_base if bookable and column.bookable else "",
         )
 
     now_minute = minute_of_day(now, day, zone) if day == today else None
@@ -453,54 +678,58 @@ def build_day_grid(
     )
 
 
-def _column_key(by: str, appt: Appointment) -> str:
+def _column_key(by: str, visit: Visit) -> str:
     if by == BY_ROOM:
-        return f"r{appt.room_id or 0}"
-    return f"p{appt.provider_id}"
+        return f"r{visit.room_id or 0}"
+    return f"p{visit.provider_id}"
 
 
-def _columns(by: str, providers, rooms, visible) -> list[Column]:
+def _columns(by: str, providers, rooms, visible: list[Visit]) -> list[Column]:
     if by == BY_ROOM:
         columns = [
-            Column(key=f"r{r.pk}", title=r.name, subtitle=r.get_kind_display(), room=r)
+            Column(key=f"r{r.pk}", title=r.name, subtitle=r.get_kind_display(), room_id=r.pk)
             for r in rooms
         ]
         known = {c.key for c in columns}
         extra: dict[str, Column] = {}
-        for appt in visible:
-            key = _column_key(by, appt)
+        for visit in visible:
+            key = _column_key(by, visit)
             if key in known or key in extra:
                 continue
-            if appt.room_id:
+            if visit.room_id:
                 extra[key] = Column(
-                    key=key, title=appt.room.name, subtitle="not in use", room=appt.room
+                    key=key,
+                    title=visit.room_name,
+                    subtitle="not in use",
+                    room_id=visit.room_id,
+                    bookable=False,
                 )
             else:
                 extra[key] = Column(key=key, title="No room", subtitle="phone, video, lab")
-        return columns + sorted(extra.values(), key=lambda c: (c.room is None, c.title))
+        return columns + sorted(extra.values(), key=lambda c: (c.room_id is None, c.title))
     columns = [
         Column(
             key=f"p{p.pk}",
             title=p.schedule_name,
             subtitle=p.specialty,
-            provider=p,
+            provider_id=p.pk,
             colour=safe_colour(p.colour),
         )
         for p in providers
     ]
     known = {c.key for c in columns}
-    for appt in visible:  # a provider no longer at the location still shows their visits
-        key = _column_key(by, appt)
+    for visit in visible:  # a provider no longer at the location still shows their visits
+        key = _column_key(by, visit)
         if key not in known:
             known.add(key)
-            p = appt.provider
             columns.append(
                 Column(
                     key=key,
-                    title=p.schedule_name,
+                    title=visit.provider_name,
                     subtitle="not at this location any more",
-                    provider=p,
-                    colour=safe_colour(p.colour),
+                    provider_id=visit.provider_id,
+                    bookable=False,
+                    colour=visit.provider_colour,
                 )
             )
     return columns
@@ -520,10 +749,10 @@ def _slots(
 ) -> list[Slot]:
     windows = [(time_minutes(b.start_time), time_minutes(b.end_time)) for b in own_blocks]
     fixed = {"location": location.pk, "date": day.isoformat()}
-    if column.provider is not None:
-        fixed["provider"] = column.provider.pk
-    if column.room is not None:
-        fixed["room"] = column.room.pk
+    if column.provider_id is not None:
+        fixed["provider"] = column.provider_id
+    if column.room_id is not None:
+        fixed["room"] = column.room_id
     prefix = f"{book_base}?{urlencode(fixed)}&time=" if book_base else ""
     slots = []
     for row in rows:

@@ -3,7 +3,8 @@
 A visit's clock is the time since it entered its current status
 (``Appointment.status_since``): since arrival in the waiting room, since
 rooming, since the provider came in. Checked-out visits show the minutes each
-step took. One query for the day's visits, whatever their number.
+step took. One query for the day's visits (plain values, no model objects), whatever
+their number.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from medoffice.core.models import Location
-from medoffice.scheduling.day_view import minutes_between, safe_colour, short_name, wait_level
+from medoffice.scheduling.day_view import Visit, minutes_between, visits_between, wait_level
 from medoffice.scheduling.models import Appointment
-from medoffice.scheduling.selectors import appointments_for_day, location_day_bounds
+from medoffice.scheduling.models.availability import hhmm
+from medoffice.scheduling.selectors import location_day_bounds
 
 EXPECTED = "expected"
 # (key, title, statuses) in the order a patient moves through the office.
@@ -48,7 +50,7 @@ STEP_WORDS = {
 
 @dataclass
 class Card:
-    appointment: Appointment
+    visit: Visit
     patient: str
     provider: str
     type_code: str
@@ -98,33 +100,33 @@ class Board:
         return sum(len(c.cards) for c in self.columns)
 
 
-def visit_steps(appt: Appointment) -> list[tuple[str, int | None]]:
+def visit_steps(visit: Visit) -> list[tuple[str, int | None]]:
     """The minutes each step of a visit took: waiting room, room, provider."""
     return [
-        ("Waiting room", minutes_between(appt.arrived_at, appt.roomed_at)),
-        ("Roomed", minutes_between(appt.roomed_at, appt.with_provider_at)),
-        ("With provider", minutes_between(appt.with_provider_at, appt.checked_out_at)),
+        ("Waiting room", minutes_between(visit.arrived_at, visit.roomed_at)),
+        ("Roomed", minutes_between(visit.roomed_at, visit.with_provider_at)),
+        ("With provider", minutes_between(visit.with_provider_at, visit.checked_out_at)),
     ]
 
 
-def card_for(appt: Appointment, *, now: dt.datetime) -> Card:
-    in_office = appt.status in Appointment.IN_OFFICE_STATUSES
-    since = appt.status_since if in_office else None
+def card_for(visit: Visit, *, now: dt.datetime, zone) -> Card:
+    in_office = visit.status in Appointment.IN_OFFICE_STATUSES
+    since = visit.since if in_office else None
     minutes = minutes_between(since, now) if in_office else None
     late = None
-    if appt.status in Appointment.BOOKED_STATUSES and appt.start < now:
-        late = minutes_between(appt.start, now)
-    step, label = NEXT_ACTION.get(appt.status, ("", ""))
+    if visit.status in Appointment.BOOKED_STATUSES and visit.start < now:
+        late = minutes_between(visit.start, now)
+    step, label = NEXT_ACTION.get(visit.status, ("", ""))
     card = Card(
-        appointment=appt,
-        patient=short_name(appt.patient),
-        provider=appt.provider.schedule_name,
-        type_code=appt.appointment_type.code,
-        type_name=appt.appointment_type.name,
-        colour=safe_colour(appt.appointment_type.colour),
-        hours=appt.local_hours,
-        room=appt.room.name if appt.room_id else "",
-        status=appt.status,
+        visit=visit,
+        patient=visit.patient,
+        provider=visit.provider_name,
+        type_code=visit.type_code,
+        type_name=visit.type_name,
+        colour=visit.type_colour,
+        hours=f"{hhmm(visit.start.astimezone(zone))}–{hhmm(visit.end.astimezone(zone))}",
+        room=visit.room_name,
+        status=visit.status,
         since=since,
         minutes=minutes,
         level=wait_level(minutes),
@@ -132,9 +134,9 @@ def card_for(appt: Appointment, *, now: dt.datetime) -> Card:
         action_step=step,
         action_label=label,
     )
-    if appt.status == Appointment.CHECKED_OUT:
-        card.steps = visit_steps(appt)
-        card.total = minutes_between(appt.arrived_at, appt.checked_out_at)
+    if visit.status == Appointment.CHECKED_OUT:
+        card.steps = visit_steps(visit)
+        card.total = minutes_between(visit.arrived_at, visit.checked_out_at)
     return card
 
 
@@ -144,19 +146,21 @@ def flow_board(*, location: Location, day: dt.date, now: dt.datetime | None = No
     columns = {key: BoardColumn(key, title, []) for key, title, _ in COLUMNS}
     column_of = {status: key for key, _, statuses in COLUMNS for status in statuses}
     no_shows = left = 0
-    for appt in appointments_for_day(location=location, day=day):
-        if appt.status == Appointment.NO_SHOW:
+    start, end = location_day_bounds(location, day)
+    zone = location.zone
+    for visit in visits_between(location=location, start=start, end=end):
+        if visit.status == Appointment.NO_SHOW:
             no_shows += 1
             continue
-        if appt.status == Appointment.LEFT_WITHOUT_BEING_SEEN:
+        if visit.status == Appointment.LEFT_WITHOUT_BEING_SEEN:
             left += 1
             continue
-        columns[column_of[appt.status]].cards.append(card_for(appt, now=now))
+        columns[column_of[visit.status]].cards.append(card_for(visit, now=now, zone=zone))
     # Those waiting longest first; the expected and the finished in time order.
     for key in (Appointment.ARRIVED, Appointment.ROOMED, Appointment.WITH_PROVIDER):
         columns[key].cards.sort(key=lambda c: c.since or now)
     columns[Appointment.CHECKED_OUT].cards.sort(
-        key=lambda c: c.appointment.checked_out_at or now, reverse=True
+        key=lambda c: c.visit.checked_out_at or now, reverse=True
     )
     waiting = columns[Appointment.ARRIVED].cards
     return Board(

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from medoffice.core.audit import PRINT, VIEW, client_address, record_access
 from medoffice.core.models import Location
-from medoffice.core.roles import roles_of
+from medoffice.core.roles import ADMIN, OFFICE_MANAGER, PROVIDER, roles_of
 from medoffice.scheduling import day_view, week_view
 from medoffice.scheduling.api.common import BOOKING_ROLES, FLOW_ROLES
 from medoffice.scheduling.forms import ScheduleFilterForm
@@ -172,6 +172,7 @@ def schedule_day(request):
         "links": links,
         "grid_url": reverse("schedule_day") + query_string(links["base"], date=f["day"]),
         "may_book": bookable,
+        "feeds_link": bool(request_roles(request) & {PROVIDER, OFFICE_MANAGER, ADMIN}),
         "step_choices": day_view.STEP_CHOICES,
         "now": timezone.now(),
     }

@@ -18,10 +18,13 @@ from medoffice.core.models import Location
 from medoffice.scheduling.day_view import (
     DEFAULT_STEP,
     Item,
+    Visit,
+    appointment_url_maker,
     exception_label,
     location_providers,
     place,
     safe_colour,
+    visits_between,
 )
 from medoffice.scheduling.models import Appointment, AvailabilityTemplate, Provider
 from medoffice.scheduling.selectors import (
@@ -50,13 +53,10 @@ class WeekCell:
 
 @dataclass
 class WeekRow:
-    provider: Provider
+    name: str
+    colour: str
     cells: list[WeekCell]
     booked: int
-
-    @property
-    def colour(self) -> str:
-        return safe_colour(self.provider.colour)
 
 
 @dataclass
@@ -80,12 +80,7 @@ def build_week_grid(
     start, _ = location_day_bounds(location, monday)
     end, _ = location_day_bounds(location, monday + dt.timedelta(days=7))
     providers = location_providers(location)
-    appts = list(
-        Appointment.objects.filter(location=location, start__gte=start, start__lt=end)
-        .exclude(status__in=Appointment.NOT_OCCUPYING_STATUSES)
-        .select_related("patient", "provider", "room", "appointment_type")
-        .order_by("start", "id")
-    )
+    visits_of_week = visits_between(location=location, start=start, end=end, occupying_only=True)
     blocks = list(
         AvailabilityTemplate.objects.filter(location=location, effective_from__lte=days[-1])
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=monday))
@@ -93,33 +88,39 @@ def build_week_grid(
     )
     exceptions = list(exceptions_overlapping(start=start, end=end, location=location))
 
+    rows_of = [(p.pk, p.schedule_name, safe_colour(p.colour)) for p in providers]
     known = {p.pk for p in providers}
-    for appt in appts:
-        if appt.provider_id not in known:
-            known.add(appt.provider_id)
-            providers.append(appt.provider)
-    by_cell: dict[tuple[int, dt.date], list[Appointment]] = {}
-    for appt in appts:
-        by_cell.setdefault((appt.provider_id, appt.local_start.date()), []).append(appt)
+    for visit in visits_of_week:  # a provider no longer at the location still shows their visits
+        if visit.provider_id not in known:
+            known.add(visit.provider_id)
+            rows_of.append((visit.provider_id, visit.provider_name, visit.provider_colour))
+    by_cell: dict[tuple[int, dt.date], list[Visit]] = {}
+    for visit in visits_of_week:
+        by_cell.setdefault((visit.provider_id, visit.start.astimezone(zone).date()), []).append(
+            visit
+        )
     day_url = reverse("schedule_day")
+    url_for = appointment_url_maker()
     bounds = [location_day_bounds(location, d) for d in days]
     rows = []
     totals = [0] * 7
-    for provider in providers:
+    for provider_id, name, colour in rows_of:
         cells = []
         for n, d in enumerate(days):
-            visits = by_cell.get((provider.pk, d), [])
-            hours = [b.hours for b in blocks if b.provider_id == provider.pk and b.in_effect_on(d)]
+            visits = by_cell.get((provider_id, d), [])
+            hours = [b.hours for b in blocks if b.provider_id == provider_id and b.in_effect_on(d)]
             d_start, d_end = bounds[n]
             off = [
                 exception_label(e)
                 for e in exceptions
-                if (e.provider_id is None or e.provider_id == provider.pk)
+                if (e.provider_id is None or e.provider_id == provider_id)
                 and e.start < d_end
                 and e.end > d_start
             ]
             chips = [
-                place(a, day=d, zone=zone, start_minute=0, step=DEFAULT_STEP, now=now)
+                place(
+                    a, day=d, zone=zone, start_minute=0, step=DEFAULT_STEP, now=now, url_for=url_for
+                )
                 for a in visits[:WEEK_CHIPS]
             ]
             totals[n] += len(visits)
@@ -134,7 +135,9 @@ def build_week_grid(
                     day_url=f"{day_url}?{urlencode({'location': location.pk, 'date': d})}",
                 )
             )
-        rows.append(WeekRow(provider=provider, cells=cells, booked=sum(c.booked for c in cells)))
+        rows.append(
+            WeekRow(name=name, colour=colour, cells=cells, booked=sum(c.booked for c in cells))
+        )
     return WeekGrid(
         location=location,
         monday=monday,
