@@ -417,7 +417,8 @@ class Column:
         Built here rather than in the template: a day has hundreds of them, and the
         template engine would spend most of the page's time on these few attributes.
         The column's title and the booking address are escaped once; the rest are our
-        own class names and times.
+        own class names and times. The column element boosts its links with htmx (one
+        set of attributes for all of them), so each link is only its address and title.
         """
         title = escape(self.title)
         cells = []
@@ -426,8 +427,7 @@ class Column:
             if s.book_url:
                 url = escape(s.book_url)
                 cells.append(
-                    f'<a class="{classes}" href="{url}" hx-get="{url}" hx-target="#panel-body" '
-                    f'title="Book {title} at {s.label}"></a>'
+                    f'<a class="{classes}" href="{url}" title="Book {title} at {s.label}"></a>'
                 )
             else:
                 cells.append(f'<div class="{classes}"></div>')
@@ -504,11 +504,16 @@ def _assign_lanes(items: list[Item]) -> None:
 _URL_MARK = 987654321
 
 
-def appointment_url_maker():
-    """pk -> the appointment's page URL, reversing the pattern once instead of per visit."""
-    pattern = reverse("schedule_appointment", args=[_URL_MARK])
+def url_maker(name: str):
+    """pk -> the URL named ``name`` for that pk, reversing the pattern once instead of per row."""
+    pattern = reverse(name, args=[_URL_MARK])
     head, tail = pattern.split(str(_URL_MARK))
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def appointment_url_maker():
+    """pk -> the appointment's page URL."""
+    return url_maker("schedule_appointment")
 
 
 def place(

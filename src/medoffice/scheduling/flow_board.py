@@ -16,7 +16,13 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from medoffice.core.models import Location
-from medoffice.scheduling.day_view import Visit, minutes_between, visits_between, wait_level
+from medoffice.scheduling.day_view import (
+    Visit,
+    minutes_between,
+    url_maker,
+    visits_between,
+    wait_level,
+)
 from medoffice.scheduling.models import Appointment
 from medoffice.scheduling.models.availability import hhmm
 from medoffice.scheduling.selectors import location_day_bounds
@@ -67,6 +73,8 @@ class Card:
     action_label: str = ""
     steps: list[tuple[str, int | None]] = field(default_factory=list)
     total: int | None = None
+    url: str = ""
+    step_url: str = ""
 
     @property
     def needs_room(self) -> bool:
@@ -109,7 +117,7 @@ def visit_steps(visit: Visit) -> list[tuple[str, int | None]]:
     ]
 
 
-def card_for(visit: Visit, *, now: dt.datetime, zone) -> Card:
+def card_for(visit: Visit, *, now: dt.datetime, zone, url_for=None, step_url_for=None) -> Card:
     in_office = visit.status in Appointment.IN_OFFICE_STATUSES
     since = visit.since if in_office else None
     minutes = minutes_between(since, now) if in_office else None
@@ -133,6 +141,8 @@ def card_for(visit: Visit, *, now: dt.datetime, zone) -> Card:
         late=late,
         action_step=step,
         action_label=label,
+        url=url_for(visit.pk) if url_for else "",
+        step_url=step_url_for(visit.pk) if step_url_for else "",
     )
     if visit.status == Appointment.CHECKED_OUT:
         card.steps = visit_steps(visit)
@@ -148,6 +158,8 @@ def flow_board(*, location: Location, day: dt.date, now: dt.datetime | None = No
     no_shows = left = 0
     start, end = location_day_bounds(location, day)
     zone = location.zone
+    url_for = url_maker("schedule_appointment")
+    step_url_for = url_maker("flow_board_step")
     for visit in visits_between(location=location, start=start, end=end):
         if visit.status == Appointment.NO_SHOW:
             no_shows += 1
@@ -155,7 +167,8 @@ def flow_board(*, location: Location, day: dt.date, now: dt.datetime | None = No
         if visit.status == Appointment.LEFT_WITHOUT_BEING_SEEN:
             left += 1
             continue
-        columns[column_of[visit.status]].cards.append(card_for(visit, now=now, zone=zone))
+        card = card_for(visit, now=now, zone=zone, url_for=url_for, step_url_for=step_url_for)
+        columns[column_of[visit.status]].cards.append(card)
     # Those waiting longest first; the expected and the finished in time order.
     for key in (Appointment.ARRIVED, Appointment.ROOMED, Appointment.WITH_PROVIDER):
         columns[key].cards.sort(key=lambda c: c.since or now)
