@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "medoffice.core",
     "medoffice.patients",
     "medoffice.scheduling",
+    "medoffice.messaging",
+    "medoffice.billing",
     "medoffice.demo",
 ]
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("medoffice.core.urls")),
     path("", include("medoffice.patients.urls")),
     path("", include("medoffice.scheduling.urls")),
+    path("", include("medoffice.messaging.urls")),
+    path("", include("medoffice.billing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -7,10 +7,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from medoffice.billing.api import router as billing_router
 from medoffice.core import errors
 from medoffice.core.api import router as core_router
 from medoffice.core.errors import DomainError
 from medoffice.core.services.tokens import user_for_token
+from medoffice.messaging.api import router as messaging_router
 from medoffice.patients.api import router as patients_router
 from medoffice.scheduling.api import router as scheduling_router
 from medoffice.scheduling.api_flow import router as flow_router
@@ -76,3 +78,5 @@ api.add_router("/", patients_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", flow_router)
 api.add_router("/", slots_router)
+api.add_router("/", messaging_router)
+api.add_router("/", billing_router)

@@ -1,0 +1,5 @@
+"""The messaging pages."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
