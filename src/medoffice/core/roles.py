@@ -37,7 +37,16 @@ _SCHEDULE_WORK = (
     "patients.add_coverage",
     "patients.change_coverage",
     "patients.view_payer",
-    "scheduling.*",
+    # The front desk books into the schedule; it reads but does not change the set-up
+    # (providers, rooms, visit types, templates, exceptions): that is the office manager's.
+    "scheduling.view_*",
+    "scheduling.*_appointment",
+    "scheduling.*_appointmentseries",
+    "scheduling.*_appointmentevent",
+    "scheduling.*_waitlistentry",
+    # Message logs and the call-back list (reminders); the rules and templates are the
+    # office manager's.
+    "messaging.view_*",
 )
 
 ROLES: dict[str, Role] = {
@@ -53,7 +62,13 @@ ROLES: dict[str, Role] = {
             MEDICAL_ASSISTANT,
             "Medical assistant",
             "Room patients and see who is waiting and for how long.",
-            ("patients.view_patient", "patients.view_coverage", "scheduling.*"),
+            (
+                "patients.view_patient",
+                "patients.view_coverage",
+                "scheduling.view_*",
+                "scheduling.*_appointment",
+                "scheduling.*_appointmentevent",
+            ),
         ),
         Role(
             BILLER,
