@@ -8,7 +8,12 @@ import pytest
 
 from medoffice.core.errors import DomainError
 from medoffice.scheduling.models import WaitlistEntry, weekday_mask
-from medoffice.scheduling.services import add_to_waitlist, remove_from_waitlist
+from medoffice.scheduling.services import (
+    add_to_waitlist,
+    mark_waitlist_booked,
+    remove_from_waitlist,
+)
+from tests.scheduling.conftest import at
 
 
 @pytest.fixture
@@ -116,3 +121,27 @@ def test_weekday_mask():
     assert weekday_mask([0, 6]) == 0b100_0001
     with pytest.raises(ValueError, match="0 \\(Monday\\) to 6"):
         weekday_mask([9])
+
+
+def test_marking_an_entry_booked_keeps_the_visit_and_happens_once(wait, book, clinic_day):
+    entry = wait()
+    visit = book(start=at(clinic_day, "09:00"))
+
+    booked = mark_waitlist_booked(entry=entry, appointment=visit)
+
+    assert (booked.status, booked.booked_appointment) == (WaitlistEntry.BOOKED, visit)
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.BOOKED
+    with pytest.raises(DomainError) as caught:
+        mark_waitlist_booked(entry=entry, appointment=visit)
+    assert (caught.value.code, caught.value.status) == ("invalid_transition", 409)
+
+
+def test_an_entry_is_not_closed_by_another_patients_visit(wait, book, other_patient, clinic_day):
+    entry = wait()
+    visit = book(patient=other_patient, start=at(clinic_day, "09:00"))
+
+    with pytest.raises(DomainError) as caught:
+        mark_waitlist_booked(entry=entry, appointment=visit)
+
+    assert (caught.value.field, caught.value.status) == ("entry", 422)
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.WAITING

@@ -18,6 +18,13 @@ OVERBOOK_NOT_ALLOWED = "overbook_not_allowed"
 INVALID_TIME = "invalid_time"
 END_BEFORE_START = "end_before_start"
 IN_THE_PAST = "in_the_past"
+# The schedule set-up's own refusals (providers, rooms, visit types, weekly blocks):
+# an NPI, room name, type name or code already in use;
+DUPLICATE = "duplicate"
+# a weekly block overlapping another of the same provider;
+BLOCK_OVERLAP = "block_overlap"
+# blocks or booked visits still depend on what the change would remove.
+STILL_SCHEDULED = "still_scheduled"
 # A patient, provider, location, room or appointment type that is switched off.
 INACTIVE = "inactive"
 # A provider or room booked at a location where they do not work / are not.
@@ -38,6 +45,9 @@ INVALID_SERIES = "invalid_series"
 INVALID_WINDOW = "invalid_window"
 
 __all__ = [
+    "BLOCK_OVERLAP",
+    "DUPLICATE",
+    "STILL_SCHEDULED",
     "END_BEFORE_START",
     "INACTIVE",
     "INVALID",

@@ -38,11 +38,6 @@ from medoffice.scheduling.models import (
     ScheduleException,
 )
 
-# Codes of this module's refusals, besides errors.INVALID (to move to errors.py).
-DUPLICATE = "duplicate"  # an NPI, room name, type name or code already in use
-BLOCK_OVERLAP = "block_overlap"  # a weekly block overlapping another of the provider
-STILL_SCHEDULED = "still_scheduled"  # blocks or booked visits still depend on what changes
-
 
 class FieldErrors(DomainError):
     """Several fields are wrong at once; ``fields`` maps each to its messages."""
@@ -90,7 +85,7 @@ def _check(
     if found:
         codes = dict(codes or {})
         if any("overlaps" in m for m in found.get("start_time", [])):
-            codes["start_time"] = BLOCK_OVERLAP
+            codes["start_time"] = errors.BLOCK_OVERLAP
         code = next((codes[f] for f in found if f in codes), errors.INVALID)
         raise FieldErrors(found, code)
 
@@ -167,7 +162,7 @@ def save_provider(
         target,
         extra=_provider_problems(target, where),
         exclude=["user"],
-        codes={"npi": DUPLICATE, "locations": STILL_SCHEDULED},
+        codes={"npi": errors.DUPLICATE, "locations": errors.STILL_SCHEDULED},
     )
     target.save()
     target.locations.set(where)
@@ -213,7 +208,7 @@ def save_room(*, actor, room: Room | None = None, location: Location, name: str,
                 f"{booked} visit{'s' if booked != 1 else ''} ahead use {room.name} as "
                 f"{room.get_kind_display().lower()}; move them before changing the kind."
             ]
-    _check(target, extra=found, codes={"name": DUPLICATE, "kind": STILL_SCHEDULED})
+    _check(target, extra=found, codes={"name": errors.DUPLICATE, "kind": errors.STILL_SCHEDULED})
     target.save()
     return target
 
@@ -258,7 +253,7 @@ def save_appointment_type(
     if target.code and others.filter(code=target.code).exists():
         taken = others.get(code=target.code)
         found["code"] = [f"The short code {target.code} is taken by {taken.name}."]
-    _check(target, extra=found, codes={"name": DUPLICATE, "code": DUPLICATE})
+    _check(target, extra=found, codes={"name": errors.DUPLICATE, "code": errors.DUPLICATE})
     target.save()
     return target
 

@@ -23,11 +23,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from medoffice.core.errors import DomainError
 from medoffice.scheduling import errors
 from medoffice.scheduling.models import Appointment, ScheduleException, WaitlistEntry
 from medoffice.scheduling.selectors import OCCUPYING_STATUSES
-from medoffice.scheduling.services import book_appointment
+from medoffice.scheduling.services import book_appointment, mark_waitlist_booked
+from medoffice.scheduling.services.waitlist import locked_waitlist_entry
 from medoffice.scheduling.slots import Slot
 from medoffice.scheduling.slots.finder import LONGEST_VISIT
 
@@ -239,22 +239,7 @@ def book_from_waitlist(
     """
     pk = entry.pk if isinstance(entry, WaitlistEntry) else entry
     with transaction.atomic():
-        locked = (
-            WaitlistEntry.objects.select_for_update(of=("self",))
-            .select_related("patient", "appointment_type")
-            .filter(pk=pk)
-            .first()
-        )
-        if locked is None:
-            raise DomainError(
-                errors.NOT_FOUND, f"There is no waitlist entry {pk}.", "entry", status=404
-            )
-        if locked.status not in WaitlistEntry.OPEN_STATUSES:
-            raise errors.conflict(
-                errors.INVALID_TRANSITION,
-                f"This waitlist entry is already {locked.get_status_display().lower()}.",
-                "entry",
-            )
+        locked = locked_waitlist_entry(pk, field="entry")
         appointment = book_appointment(
             actor=actor,
             patient=locked.patient,
@@ -265,9 +250,7 @@ def book_from_waitlist(
             notes="From the waitlist",
             now=now,
         )
-        locked.status = WaitlistEntry.BOOKED
-        locked.booked_appointment = appointment
-        locked.save(update_fields=["status", "booked_appointment"])
+        mark_waitlist_booked(entry=locked, appointment=appointment)
     if isinstance(entry, WaitlistEntry):
         entry.status, entry.booked_appointment = locked.status, appointment
     return appointment

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from medoffice.core.audit import CREATE, UPDATE, VIEW, client_address
 from medoffice.core.audit import record_access as write_access_log
@@ -72,7 +72,7 @@ def createappointment_or_404(request: HttpRequest, payload: AppointmentIn):
             notes=payload.notes,
         )
         log_access(request, appt, CREATE, "booked")
-    return 201, appointment_out(appointment_or_404(appt.pk))
+    return Status(201, appointment_out(appointment_or_404(appt.pk)))
 
 
 @router.get(
@@ -155,7 +155,7 @@ def reschedule(request: HttpRequest, appointment_id: Id, payload: RescheduleIn):
         )
         log_access(request, appt, UPDATE, f"rescheduled to appointment {new.pk}")
         log_access(request, new, CREATE, f"rescheduled from appointment {appt.pk}")
-    return 201, appointment_out(appointment_or_404(new.pk))
+    return Status(201, appointment_out(appointment_or_404(new.pk)))
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from medoffice.core.audit import CREATE, UPDATE, log_patient_access
 from medoffice.core.models import Location
@@ -55,7 +55,7 @@ def create_waitlist_entry(request: HttpRequest, payload: WaitlistIn):
             object_type="waitlist entry",
             object_id=entry.pk,
         )
-    return 201, waitlist_out(entry)
+    return Status(201, waitlist_out(entry))
 
 
 @router.delete(

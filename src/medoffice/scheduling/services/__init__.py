@@ -5,7 +5,7 @@
 - :mod:`.rescheduling` — ``reschedule_appointment``, ``cancel_appointment``
 - :mod:`.checks` — the validations a booking passes, usable to explain a refusal up front
 - :mod:`.flow` — ``confirm_appointment``, ``record_flow_step``, ``mark_no_show``
-- :mod:`.waitlist` — ``add_to_waitlist``, ``remove_from_waitlist``
+- :mod:`.waitlist` — ``add_to_waitlist``, ``remove_from_waitlist``, ``mark_waitlist_booked``
 - :mod:`.guards` — advisory locks and how database refusals read as ``slot_taken``
 
 Each takes keyword arguments only, starting with ``actor`` (the user doing it,
@@ -23,7 +23,11 @@ from medoffice.scheduling.services.rescheduling import (
     reschedule_appointment,
 )
 from medoffice.scheduling.services.series import book_series
-from medoffice.scheduling.services.waitlist import add_to_waitlist, remove_from_waitlist
+from medoffice.scheduling.services.waitlist import (
+    add_to_waitlist,
+    mark_waitlist_booked,
+    remove_from_waitlist,
+)
 
 __all__ = [
     "add_to_waitlist",
@@ -32,6 +36,7 @@ __all__ = [
     "cancel_appointment",
     "confirm_appointment",
     "mark_no_show",
+    "mark_waitlist_booked",
     "record_flow_step",
     "remove_from_waitlist",
     "reschedule_appointment",

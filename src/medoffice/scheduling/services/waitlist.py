@@ -123,17 +123,7 @@ def remove_from_waitlist(
 ) -> WaitlistEntry:
     """Take an open entry off the waitlist (the patient found a time, or no longer wants one)."""
     pk = entry.pk if isinstance(entry, WaitlistEntry) else entry
-    locked = WaitlistEntry.objects.select_for_update().filter(pk=pk).first()
-    if locked is None:
-        raise DomainError(
-            errors.NOT_FOUND, f"There is no waitlist entry {pk}.", "entry", status=404
-        )
-    if locked.status not in WaitlistEntry.OPEN_STATUSES:
-        raise errors.conflict(
-            errors.INVALID_TRANSITION,
-            f"This waitlist entry is already {locked.get_status_display().lower()}.",
-            None,
-        )
+    locked = locked_waitlist_entry(pk, field=None)
     locked.status = WaitlistEntry.REMOVED
     locked.removed_at = now or timezone.now()
     locked.removed_by = acting_user(actor)
@@ -144,4 +134,49 @@ def remove_from_waitlist(
         entry.removed_at = locked.removed_at
         entry.removed_by_id = locked.removed_by_id
         entry.removed_reason = locked.removed_reason
+    return locked
+
+
+def locked_waitlist_entry(pk: int, *, field: str | None) -> WaitlistEntry:
+    """The entry, row-locked, if it is still open; a clear refusal otherwise."""
+    locked = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("patient", "appointment_type")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(
+            errors.NOT_FOUND, f"There is no waitlist entry {pk}.", "entry", status=404
+        )
+    if locked.status not in WaitlistEntry.OPEN_STATUSES:
+        raise errors.conflict(
+            errors.INVALID_TRANSITION,
+            f"This waitlist entry is already {locked.get_status_display().lower()}.",
+            field,
+        )
+    return locked
+
+
+@transaction.atomic
+def mark_waitlist_booked(*, entry: WaitlistEntry | int, appointment) -> WaitlistEntry:
+    """Close an open entry because the patient now has ``appointment``.
+
+    Called inside the transaction that booked the visit, so the entry and the visit
+    land together or not at all. The entry must be the same patient's.
+    """
+    pk = entry.pk if isinstance(entry, WaitlistEntry) else entry
+    locked = locked_waitlist_entry(pk, field="entry")
+    if locked.patient_id != appointment.patient_id:
+        raise DomainError(
+            errors.INVALID,
+            "The visit is for another patient than this waitlist entry.",
+            "entry",
+            status=422,
+        )
+    locked.status = WaitlistEntry.BOOKED
+    locked.booked_appointment = appointment
+    locked.save(update_fields=["status", "booked_appointment"])
+    if isinstance(entry, WaitlistEntry) and entry is not locked:
+        entry.status, entry.booked_appointment = locked.status, appointment
     return locked
