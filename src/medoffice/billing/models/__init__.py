@@ -1,0 +1,9 @@
+"""Billing's data: the fee schedule, charges, claims and the scrubber.
+
+One module per concern; everything other code uses is named here, so
+``from medoffice.billing.models import Claim`` keeps working.
+"""
+
+from medoffice.billing.models.fees import PayerFee, Service
+
+__all__ = ["PayerFee", "Service"]
