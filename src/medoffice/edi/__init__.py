@@ -1,1 +1,17 @@
-"""X12 5010 readers and writers: pure functions on text, no Django imports."""
+"""X12 5010 readers and writers: pure functions on text, no Django imports.
+
+What travels between the office, the clearinghouse and the payers:
+
+- ``segments`` / ``envelope``: cut any X12 file into segments and check its
+  ISA/GS/ST envelopes (``read_x12``).
+- ``errors``: ``X12Error`` (a fault in a file we read, with segment and
+  position) and ``EdiInputError`` (data we cannot write, with the field).
+
+Billing maps its models onto these dataclasses and calls these functions; this
+package never touches the database.
+"""
+
+from medoffice.edi.envelope import X12Document, read_x12
+from medoffice.edi.errors import EdiInputError, X12Error
+
+__all__ = ["EdiInputError", "X12Document", "X12Error", "read_x12"]
