@@ -7,6 +7,7 @@ Fixtures of the patients and scheduling tests are reused by importing them here.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -27,6 +28,7 @@ from tests.scheduling.conftest import (  # noqa: F401 - fixtures
 )
 
 VISIT_DAY = dt.date(2026, 3, 9)
+_slot = itertools.count()
 
 
 @pytest.fixture
@@ -47,7 +49,10 @@ def make_visit(db, location, provider, visit_type, make_patient):  # noqa: F811
     """make_visit(patient=..., day=...) -> a checked-out appointment (9:00 Chicago)."""
 
     def make(*, patient=None, day: dt.date = VISIT_DAY, status=Appointment.CHECKED_OUT, **fields):
-        start = dt.datetime.combine(day, dt.time(9, 0), tzinfo=CHICAGO)
+        minutes = 20 * (next(_slot) % 30)  # each visit its own 20 minutes, 7:00-16:40
+        start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=CHICAGO) + dt.timedelta(
+            minutes=minutes
+        )
         values = {
             "patient": patient or make_patient(),
             "provider": provider,

@@ -80,8 +80,13 @@ def parse_money(raw, *, label: str = "amount") -> Decimal:
 
 @cache
 def _icd():
-    import simple_icd_10_cm
+    import warnings
 
+    with warnings.catch_warnings():  # it reads its data with a deprecated importlib API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+        simple_icd_10_cm.is_valid_item("A00")  # loads the code set now, warnings muted
     return simple_icd_10_cm
 
 

@@ -4,6 +4,7 @@ One module per concern; everything other code uses is named here, so
 ``from medoffice.billing.models import Claim`` keeps working.
 """
 
+from medoffice.billing.models.charges import Charge, ChargeDiagnosis, ChargeLine
 from medoffice.billing.models.fees import PayerFee, Service
 
-__all__ = ["PayerFee", "Service"]
+__all__ = ["Charge", "ChargeDiagnosis", "ChargeLine", "PayerFee", "Service"]
