@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
@@ -11,6 +12,24 @@ from medoffice.core.roles import role_group
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
+
+# One id per test run, set in the process that starts the run and inherited by its
+# xdist workers, so that two runs against one PostgreSQL server (two checkouts, or a
+# developer's run beside CI's) each create and drop test databases of their own.
+os.environ.setdefault("MEDOFFICE_TEST_RUN", str(os.getpid()))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """On a server database, suffix the test database's name with this run's id."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return
+    test = db.setdefault("TEST", {})
+    name = test.get("NAME") or f"test_{db['NAME']}"
+    test["NAME"] = f"{name}_run{os.environ['MEDOFFICE_TEST_RUN']}"
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_the_guards_are_installed(db):
             )
             names = [r[0] for r in cur.fetchall()]
             # If this fails after a new migration: SQLite rebuilt the table and dropped the
-            # triggers; create them again (see migration 0003_no_double_booking).
+            # triggers; create them again (see migrations 0003 and 0004).
             assert names == [
                 "scheduling_appointment_no_overlap_insert",
                 "scheduling_appointment_no_overlap_update",
@@ -116,3 +116,28 @@ def test_reviving_a_cancelled_visit_over_a_new_one_is_refused(base, clinic_day):
     raw_insert(**base, start=at(clinic_day, "9:30"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Appointment.objects.filter(pk=gone.pk).update(status=Appointment.SCHEDULED)
+
+
+@pytest.mark.parametrize(
+    ("earlier_start", "minutes", "refused"),
+    [
+        # The longest visit (8 h) starting 7 h 50 min before: still running at 9:30.
+        ("1:40", 480, True),
+        # Ends exactly when the new one starts: no overlap ([start, end) ranges).
+        ("1:30", 480, False),
+        ("9:00", 30, False),
+        ("9:00", 31, True),
+    ],
+)
+def test_only_visits_that_really_overlap_are_refused(
+    base, clinic_day, earlier_start, minutes, refused
+):
+    """The guards read only visits starting less than 8 h before; that bound loses nothing."""
+    raw_insert(**base, start=at(clinic_day, earlier_start), minutes=minutes)
+    if refused:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            raw_insert(**base, start=at(clinic_day, "9:30"))
+        assert Appointment.objects.count() == 1
+    else:
+        raw_insert(**base, start=at(clinic_day, "9:30"))
+        assert Appointment.objects.count() == 2

@@ -17,6 +17,7 @@ from medoffice.core.models import Location
 from medoffice.scheduling.models import (
     Appointment,
     AppointmentEvent,
+    AppointmentType,
     AvailabilityTemplate,
     Provider,
     Room,
@@ -109,8 +110,11 @@ def occupying_appointments(
         who |= Q(provider=provider)
     if room is not None:
         who |= Q(room=room)
+    # No visit lasts longer than the longest type allows, so the lower bound on start lets
+    # the (provider, start) and (room, start) indexes read a few rows, not all history.
+    earliest = start - dt.timedelta(minutes=AppointmentType.MAX_MINUTES)
     qs = Appointment.objects.filter(
-        who, status__in=OCCUPYING_STATUSES, start__lt=end, end__gt=start
+        who, status__in=OCCUPYING_STATUSES, start__lt=end, end__gt=start, start__gt=earliest
     )
     ids = list(exclude_ids)
     if ids:

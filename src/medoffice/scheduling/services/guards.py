@@ -20,7 +20,7 @@ from django.db import IntegrityError, OperationalError, connection
 
 from medoffice.core.errors import DomainError
 from medoffice.scheduling import errors
-from medoffice.scheduling.models import Appointment, Provider, Room
+from medoffice.scheduling.models import Appointment, AppointmentType, Provider, Room
 from medoffice.scheduling.selectors import occupying_appointments
 
 # Namespaces of pg_advisory_xact_lock(int, int): (what, id).
@@ -58,22 +58,26 @@ def lock_room(room_id: int) -> None:
 
 # The overlap checks on the booking path, in plain SQL: they run on every booking, and
 # building them with the ORM costs more CPU than the database takes to answer them.
+# No visit lasts longer than LONGEST (the booking checks refuse it), so one that overlaps
+# [start, end) starts after start - LONGEST: that bound turns a scan of the provider's
+# whole history on the (provider, start) index into a range of a few rows.
 _FREE = tuple(Appointment.NOT_OCCUPYING_STATUSES)
+LONGEST = dt.timedelta(minutes=AppointmentType.MAX_MINUTES)
 _HOLDER_SQL = {
     "provider_id": (
         "SELECT id FROM scheduling_appointment WHERE provider_id = %s "
-        'AND status NOT IN (%s, %s) AND "start" < %s AND "end" > %s '
+        'AND status NOT IN (%s, %s) AND "start" < %s AND "end" > %s AND "start" > %s '
         'ORDER BY "start", id LIMIT 1'
     ),
     "room_id": (
         "SELECT id FROM scheduling_appointment WHERE room_id = %s "
-        'AND status NOT IN (%s, %s) AND "start" < %s AND "end" > %s '
+        'AND status NOT IN (%s, %s) AND "start" < %s AND "end" > %s AND "start" > %s '
         'ORDER BY "start", id LIMIT 1'
     ),
 }
 _ROOMS_SQL = (
     "SELECT r.id, EXISTS (SELECT 1 FROM scheduling_appointment a WHERE a.room_id = r.id "
-    'AND a.status NOT IN (%s, %s) AND a."start" < %s AND a."end" > %s) '
+    'AND a.status NOT IN (%s, %s) AND a."start" < %s AND a."end" > %s AND a."start" > %s) '
     "FROM scheduling_room r WHERE r.location_id = %s AND r.kind = %s AND r.active "
     "ORDER BY r.id"
 )
@@ -86,7 +90,10 @@ def _instant(value: dt.datetime):
 def first_holder(*, column: str, pk: int, start: dt.datetime, end: dt.datetime) -> int | None:
     """The id of the first occupying appointment of provider/room ``pk`` overlapping the time."""
     with connection.cursor() as cursor:
-        cursor.execute(_HOLDER_SQL[column], [pk, *_FREE, _instant(end), _instant(start)])
+        cursor.execute(
+            _HOLDER_SQL[column],
+            [pk, *_FREE, _instant(end), _instant(start), _instant(start - LONGEST)],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -96,7 +103,10 @@ def rooms_with_use(
 ) -> list[tuple[int, bool]]:
     """``(room id, in use then)`` for the active rooms of ``kind`` at the location, by id."""
     with connection.cursor() as cursor:
-        cursor.execute(_ROOMS_SQL, [*_FREE, _instant(end), _instant(start), location_id, kind])
+        cursor.execute(
+            _ROOMS_SQL,
+            [*_FREE, _instant(end), _instant(start), _instant(start - LONGEST), location_id, kind],
+        )
         return [(pk, bool(busy)) for pk, busy in cursor.fetchall()]
 
 
