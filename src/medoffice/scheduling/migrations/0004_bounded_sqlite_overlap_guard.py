@@ -15,7 +15,11 @@ FREE = "('cancelled', 'no_show')"
 
 
 def _overlap(bounded: bool) -> str:
-    bound = """AND a."start" > strftime('%Y-%m-%d %H:%M:%f', NEW."start", '-8 hours')""" if bounded else ""
+    bound = (
+        """AND a."start" > strftime('%Y-%m-%d %H:%M:%f', NEW."start", '-8 hours')"""
+        if bounded
+        else ""
+    )
     return f"""
     SELECT RAISE(ABORT, 'slot_taken: the provider or room is already booked at that time')
     WHERE EXISTS (
