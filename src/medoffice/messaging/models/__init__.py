@@ -1,0 +1,27 @@
+"""Reminders and patient messages.
+
+- :mod:`.rules` — ``ReminderRule``, ``MessageTemplate``
+- :mod:`.messages` — ``Message`` (with its ``MessageEvent`` delivery log), ``OptOut``,
+  ``CallbackRequest``, ``InboundMessage``
+
+Writes go through :mod:`medoffice.messaging.services`.
+"""
+
+from medoffice.messaging.models.messages import (
+    CallbackRequest,
+    InboundMessage,
+    Message,
+    MessageEvent,
+    OptOut,
+)
+from medoffice.messaging.models.rules import MessageTemplate, ReminderRule
+
+__all__ = [
+    "CallbackRequest",
+    "InboundMessage",
+    "Message",
+    "MessageEvent",
+    "MessageTemplate",
+    "OptOut",
+    "ReminderRule",
+]
