@@ -1,0 +1,43 @@
+"""837P professional claims (005010X222A1): the dataclasses, the writer and the parser."""
+
+from medoffice.edi.x837p.model import (
+    IMPLEMENTATION,
+    Address,
+    BillingProvider,
+    Claim,
+    ClaimBatch,
+    ClaimFile,
+    Contact,
+    Envelope,
+    Patient,
+    Payer,
+    Provider,
+    ProviderClaims,
+    Receiver,
+    ServiceFacility,
+    ServiceLine,
+    Submitter,
+    Subscriber,
+    SubscriberClaims,
+)
+
+__all__ = [
+    "IMPLEMENTATION",
+    "Address",
+    "BillingProvider",
+    "Claim",
+    "ClaimBatch",
+    "ClaimFile",
+    "Contact",
+    "Envelope",
+    "Patient",
+    "Payer",
+    "Provider",
+    "ProviderClaims",
+    "Receiver",
+    "ServiceFacility",
+    "ServiceLine",
+    "Submitter",
+    "Subscriber",
+    "SubscriberClaims",
+]
