@@ -3,7 +3,7 @@ there (they change only through their services, which record who and when)."""
 
 from django.contrib import admin
 
-from medoffice.billing.models import PayerFee, Service
+from medoffice.billing.models import Claim, ClaimEvent, PayerFee, Service
 
 
 @admin.register(Service)
@@ -19,3 +19,31 @@ class PayerFeeAdmin(admin.ModelAdmin):
     list_filter = ("payer",)
     search_fields = ("service__code",)
     list_select_related = ("payer", "service")
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Shown, never changed here: the services are the one door (they record who and when)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(_ReadOnly):
+    list_display = ("patient_control_number", "payer", "status", "date_of_service", "total_charge")
+    list_filter = ("status", "payer")
+    search_fields = ("patient_control_number", "payer_claim_number")
+    list_select_related = ("payer",)
+    raw_id_fields = ("charge", "patient", "coverage", "original")
+
+
+@admin.register(ClaimEvent)
+class ClaimEventAdmin(_ReadOnly):
+    list_display = ("claim", "at", "user", "from_status", "to_status", "note")
+    raw_id_fields = ("claim",)

@@ -5,6 +5,16 @@ One module per concern; everything other code uses is named here, so
 """
 
 from medoffice.billing.models.charges import Charge, ChargeDiagnosis, ChargeLine
+from medoffice.billing.models.claims import Claim, ClaimEvent, ClaimLine
 from medoffice.billing.models.fees import PayerFee, Service
 
-__all__ = ["Charge", "ChargeDiagnosis", "ChargeLine", "PayerFee", "Service"]
+__all__ = [
+    "Charge",
+    "ChargeDiagnosis",
+    "ChargeLine",
+    "Claim",
+    "ClaimEvent",
+    "ClaimLine",
+    "PayerFee",
+    "Service",
+]

@@ -323,7 +323,10 @@ def update_charges(
 ) -> Charge:
     """Replace a visit's diagnoses and lines; refused once a claim for it has been sent
     (then a replacement claim carries the correction). Unsent claims follow the change."""
+    from medoffice.billing.services import claims as claim_services
+
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    claim_services.check_charge_editable(charge)
     appointment = charge.appointment
     if appointment is not None:
         header = _header(
@@ -342,4 +345,5 @@ def update_charges(
     charge.updated_at = timezone.now()
     charge.save()
     _write_parts(charge, checked)
+    claim_services.refresh_unsent_claims(charge=charge, actor=actor)
     return charge

@@ -1,0 +1,307 @@
+"""Claims: build them from charges in coverage order, move them through their statuses,
+correct them with replacement and void claims.
+
+Every status change goes through :func:`move_claim`, which checks the move is
+allowed (``Claim.TRANSITIONS``) and writes a :class:`ClaimEvent` (who, when,
+from, to, note). Code that sets ``claim.status`` and saves is a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from medoffice.billing.errors import BAD_TRANSITION, NO_COVERAGE, DomainError, FieldErrors, invalid
+from medoffice.billing.models import Charge, Claim, ClaimEvent, ClaimLine
+from medoffice.patients.models import Coverage
+
+PCN_PREFIX = "MO"
+
+
+def patient_control_number(pk: int) -> str:
+    """CLM01 for the claim with id ``pk``: "MO" and at least 9 digits (fits X12's 20 characters)."""
+    return f"{PCN_PREFIX}{pk:09d}"
+
+
+def coverages_on(*, patient_id: int, day: dt.date) -> list[Coverage]:
+    """The patient's coverages active on ``day``, primary first."""
+    return list(
+        Coverage.objects.filter(patient_id=patient_id, effective_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .select_related("payer")
+        .order_by("order", "-effective_date")
+    )
+
+
+def _snapshot_fields(charge: Charge) -> dict:
+    return {
+        "date_of_service": charge.date_of_service,
+        "place_of_service": charge.place_of_service,
+        "rendering_provider_id": charge.rendering_provider_id,
+        "billing_provider_id": charge.billing_provider_id,
+        "referring_name": charge.referring_name,
+        "referring_npi": charge.referring_npi,
+        "prior_authorization": charge.prior_authorization,
+        "diagnosis_codes": ",".join(d.code for d in charge.diagnoses.order_by("position")),
+    }
+
+
+def _copy_lines(claim: Claim, charge: Charge) -> None:
+    claim.lines.all().delete()
+    lines = [
+        ClaimLine(
+            claim=claim,
+            line_number=line.line_number,
+            code=line.code,
+            modifiers=line.modifiers,
+            units=line.units,
+            charge_amount=line.charge_amount,
+            diagnosis_pointers=line.diagnosis_pointers,
+            date_of_service=charge.date_of_service,
+        )
+        for line in charge.lines.order_by("line_number")
+    ]
+    ClaimLine.objects.bulk_create(lines)
+    claim.total_charge = sum((x.charge_amount for x in lines), start=0)
+
+
+def _record(claim: Claim, *, actor, from_status: str, to_status: str, note: str = "") -> None:
+    ClaimEvent.objects.create(
+        claim=claim, user=actor, from_status=from_status, to_status=to_status, note=note[:300]
+    )
+
+
+def _new_claim(*, actor, charge: Charge, coverage: Coverage, **extra) -> Claim:
+    now = timezone.now()
+    claim = Claim.objects.create(
+        charge=charge,
+        patient_id=charge.patient_id,
+        coverage=coverage,
+        payer_id=coverage.payer_id,
+        payer_order=coverage.order,
+        patient_control_number=uuid.uuid4().hex[:20],  # replaced below, once the id is known
+        created_by=actor,
+        created_at=now,
+        status_changed_at=now,
+        **_snapshot_fields(charge),
+        **extra,
+    )
+    claim.patient_control_number = patient_control_number(claim.pk)
+    return claim
+
+
+@transaction.atomic
+def build_claim(*, actor, charge: Charge) -> Claim | None:
+    """The next claim the visit needs: to the first payer in coverage order (active on the
+    date of service) that has not been billed yet. None when nothing covers the visit
+    (self-pay). A secondary claim waits until the claim before it has been decided."""
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    active = coverages_on(patient_id=charge.patient_id, day=charge.date_of_service)
+    if not active:
+        return None
+    billed = {
+        c.coverage_id: c
+        for c in charge.claims.filter(frequency_code=Claim.ORIGINAL).exclude(
+            status=Claim.CLOSED, corrections__frequency_code=Claim.VOID
+        )
+    }
+    for coverage in active:
+        before = billed.get(coverage.pk)
+        if before is not None:
+            if before.status not in (Claim.PAID, Claim.DENIED, Claim.PARTLY_PAID, Claim.CLOSED):
+                return before  # wait for this payer's decision before billing the next
+            continue
+        claim = _new_claim(actor=actor, charge=charge, coverage=coverage)
+        _copy_lines(claim, charge)
+        claim.save(update_fields=["patient_control_number", "total_charge"])
+        _record(
+            claim, actor=actor, from_status="", to_status=Claim.DRAFT, note="Built from charges"
+        )
+        return claim
+    raise invalid("Every payer covering this visit has been billed.", "charge", code=NO_COVERAGE)
+
+
+@transaction.atomic
+def move_claim(
+    *, actor, claim: Claim, to: str, note: str = "", payer_claim_number: str = ""
+) -> Claim:
+    """Move a claim to status ``to`` if its current status allows it, and record who and why."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if to not in Claim.TRANSITIONS.get(claim.status, ()):
+        raise DomainError(
+            BAD_TRANSITION,
+            f"A {claim.status_label.lower()} claim cannot become "
+            f"{Claim.STATUS_LABELS.get(to, to).lower()}.",
+            "status",
+            status=409,
+        )
+    if to == Claim.REJECTED and not note.strip():
+        raise FieldErrors({"note": ["Say why the claim was rejected."]})
+    before = claim.status
+    claim.status = to
+    claim.status_changed_at = timezone.now()
+    fields = ["status", "status_changed_at"]
+    if payer_claim_number.strip():
+        claim.payer_claim_number = payer_claim_number.strip()[:50]
+        fields.append("payer_claim_number")
+    claim.save(update_fields=fields)
+    _record(claim, actor=actor, from_status=before, to_status=to, note=note)
+    return claim
+
+
+def mark_ready(*, actor, claim: Claim) -> Claim:
+    return move_claim(actor=actor, claim=claim, to=Claim.READY, note="Marked ready to send")
+
+
+def record_acceptance(*, actor, claim: Claim, payer_claim_number: str = "", note: str = ""):
+    return move_claim(
+        actor=actor,
+        claim=claim,
+        to=Claim.ACCEPTED,
+        note=note or "Accepted by the payer",
+        payer_claim_number=payer_claim_number,
+    )
+
+
+def record_rejection(*, actor, claim: Claim, reason: str) -> Claim:
+    return move_claim(actor=actor, claim=claim, to=Claim.REJECTED, note=reason)
+
+
+def reopen_claim(*, actor, claim: Claim, note: str = "") -> Claim:
+    """A rejected (or scrubbed/ready) claim back to draft, to be corrected and scrubbed again."""
+    claim = move_claim(actor=actor, claim=claim, to=Claim.DRAFT, note=note or "Reopened")
+    refresh_claim(claim=claim)
+    return claim
+
+
+def close_claim(*, actor, claim: Claim, note: str = "") -> Claim:
+    return move_claim(actor=actor, claim=claim, to=Claim.CLOSED, note=note or "Closed")
+
+
+def refresh_claim(*, claim: Claim) -> Claim:
+    """Copy the charges again into an unsent claim (its lines, diagnoses and header)."""
+    charge = claim.charge
+    for name, value in _snapshot_fields(charge).items():
+        setattr(claim, name, value)
+    _copy_lines(claim, charge)
+    claim.save()
+    return claim
+
+
+def check_charge_editable(charge: Charge) -> None:
+    """Charges are locked while one of their claims is with a payer awaiting a decision."""
+    waiting = charge.claims.filter(status__in=Claim.IN_FLIGHT).first()
+    if waiting is not None:
+        raise DomainError(
+            BAD_TRANSITION,
+            f"Claim {waiting.patient_control_number} is with the payer "
+            f"({waiting.status_label.lower()}); wait for its decision, then send a "
+            "replacement claim with the correction.",
+            None,
+            status=409,
+        )
+
+
+@transaction.atomic
+def refresh_unsent_claims(*, actor, charge: Charge) -> list[Claim]:
+    """After the charges change: every claim not yet sent copies them again, and a scrubbed or
+    ready one goes back to draft (it must be scrubbed again)."""
+    refreshed = []
+    for claim in charge.claims.filter(status__in=(*Claim.UNSENT, Claim.REJECTED)):
+        if claim.status in (Claim.SCRUBBED, Claim.READY, Claim.REJECTED):
+            claim = move_claim(
+                actor=actor, claim=claim, to=Claim.DRAFT, note="Charges changed; scrub again"
+            )
+        refreshed.append(refresh_claim(claim=claim))
+    return refreshed
+
+
+def _correction(*, actor, claim: Claim, frequency: str, note: str) -> Claim:
+    original = Claim.objects.select_for_update().get(pk=claim.pk)
+    if original.frequency_code == Claim.VOID:
+        raise invalid("A void cannot itself be replaced or voided.", "claim", code=BAD_TRANSITION)
+    if original.status not in (*Claim.ADJUDICATED, Claim.CLOSED) or not original.payer_claim_number:
+        raise invalid(
+            "Only a claim the payer has accepted (and numbered) can be replaced or voided; "
+            "an unsent or rejected claim is simply corrected.",
+            "claim",
+            code=BAD_TRANSITION,
+        )
+    if original.corrections.exclude(status__in=(Claim.REJECTED, Claim.CLOSED)).exists():
+        raise invalid(
+            "This claim already has a replacement or void on its way.", "claim", code=BAD_TRANSITION
+        )
+    charge = original.charge
+    new = _new_claim(
+        actor=actor,
+        charge=charge,
+        coverage=original.coverage,
+        frequency_code=frequency,
+        original=original,
+        original_payer_claim_number=original.payer_claim_number,
+    )
+    if frequency == Claim.VOID:
+        # A void repeats the original as it was sent.
+        for name in (
+            "date_of_service",
+            "place_of_service",
+            "rendering_provider_id",
+            "billing_provider_id",
+            "referring_name",
+            "referring_npi",
+            "prior_authorization",
+            "diagnosis_codes",
+            "total_charge",
+        ):
+            setattr(new, name, getattr(original, name))
+        ClaimLine.objects.bulk_create(
+            ClaimLine(
+                claim=new,
+                line_number=x.line_number,
+                code=x.code,
+                modifiers=x.modifiers,
+                units=x.units,
+                charge_amount=x.charge_amount,
+                diagnosis_pointers=x.diagnosis_pointers,
+                date_of_service=x.date_of_service,
+            )
+            for x in original.lines.all()
+        )
+    else:
+        _copy_lines(new, charge)
+    new.save()
+    word = "Replacement" if frequency == Claim.REPLACEMENT else "Void"
+    _record(
+        new,
+        actor=actor,
+        from_status="",
+        to_status=Claim.DRAFT,
+        note=f"{word} of {original.patient_control_number} (payer number "
+        f"{original.payer_claim_number}). {note}".strip(),
+    )
+    if original.status != Claim.CLOSED:
+        move_claim(
+            actor=actor,
+            claim=original,
+            to=Claim.CLOSED,
+            note=f"{word} claim {new.patient_control_number} made. {note}".strip(),
+        )
+    return new
+
+
+@transaction.atomic
+def replace_claim(*, actor, claim: Claim, note: str = "") -> Claim:
+    """A replacement (frequency 7) carrying the corrected charges, naming the original."""
+    return _correction(actor=actor, claim=claim, frequency=Claim.REPLACEMENT, note=note)
+
+
+@transaction.atomic
+def void_claim(*, actor, claim: Claim, note: str = "") -> Claim:
+    """A void (frequency 8) asking the payer to cancel the original."""
+    if not note.strip():
+        raise FieldErrors({"note": ["Say why the claim is voided."]})
+    return _correction(actor=actor, claim=claim, frequency=Claim.VOID, note=note)
