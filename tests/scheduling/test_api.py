@@ -389,3 +389,55 @@ def test_garbage_gets_a_4xx_in_the_error_shape_never_a_500(api, body, client, pa
 
     assert 400 <= got.status_code < 500, got.content
     assert set(got.json()) == {"detail", "code", "field"}
+
+
+def test_a_series_books_every_visit_and_logs_each(api, body, clinic_day):
+    desk = api("front_desk")
+    got = desk.post("/api/v1/appointment-series", {**body, "interval_weeks": 1, "count": 3})
+
+    assert got.status_code == 201, got.json()
+    data = got.json()
+    starts = [dt.datetime.fromisoformat(a["start"]) for a in data["appointments"]]
+    assert starts == [at(clinic_day + dt.timedelta(weeks=n), "9:30") for n in range(3)]
+    assert {a["series"] for a in data["appointments"]} == {data["id"]}
+    assert AccessLogEntry.objects.filter(detail="booked in a series").count() == 3
+
+
+def test_a_series_with_a_taken_date_is_409_and_books_nothing(api, body, other_patient, clinic_day):
+    desk = api("front_desk")
+    second = at(clinic_day + dt.timedelta(weeks=1), "9:30").isoformat()
+    assert (
+        desk.post(
+            "/api/v1/appointments", {**body, "patient": other_patient.pk, "start": second}
+        ).status_code
+        == 201
+    )
+
+    got = desk.post("/api/v1/appointment-series", {**body, "count": 3})
+
+    assert got.status_code == 409
+    assert got.json()["code"] == "series_conflicts"
+    assert "1 of the 3 visits" in got.json()["detail"]
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({}, "count"),  # neither a count nor a last date
+        ({"count": 3, "until": "2099-01-01"}, "count"),
+        ({"count": 99}, "count"),
+        ({"count": 3, "interval_weeks": 0}, "interval_weeks"),
+    ],
+)
+def test_a_bad_series_is_422_naming_the_field(api, body, change, field):
+    got = api("front_desk").post("/api/v1/appointment-series", {**body, **change})
+
+    assert got.status_code == 422, got.json()
+    assert got.json()["field"] == field
+    assert Appointment.objects.count() == 0
+
+
+def test_the_medical_assistant_cannot_book_a_series(api, body):
+    got = api("medical_assistant").post("/api/v1/appointment-series", {**body, "count": 2})
+    assert got.status_code == 403

@@ -142,6 +142,73 @@ def test_a_taken_slot_is_refused_with_409_naming_who_has_it(
     assert re.search(rf'value="{patient.pk}" checked', response.content.decode())
 
 
+def test_a_repeating_visit_books_every_occurrence_from_the_form(desk, office, patient, today):
+    data = booking(office, patient, today, repeat_weeks="2", repeat_count="4")
+
+    response = desk.post(BOOK_URL, data, **HX)
+
+    assert response.status_code == 200
+    visits = list(Appointment.objects.order_by("start"))
+    assert [v.start for v in visits] == [
+        at(today + dt.timedelta(weeks=2 * n), "9:30") for n in range(4)
+    ]
+    assert len({v.series_id for v in visits}) == 1 and visits[0].series_id is not None
+    assert "and 3 more visits through" in page_text(response)
+    assert len(log_rows(action="create", object_type="appointment")) == 4
+
+
+def test_a_series_with_a_taken_date_books_nothing_and_names_the_date(
+    desk, office, patient, other_patient, today
+):
+    taken_day = today + dt.timedelta(weeks=1)
+    desk.post(BOOK_URL, booking(office, other_patient, taken_day), **HX)
+
+    response = desk.post(
+        BOOK_URL,
+        booking(
+            office,
+            patient,
+            today,
+            repeat_weeks="1",
+            repeat_until=str(today + dt.timedelta(weeks=3)),
+        ),
+        **HX,
+    )
+
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "Nothing was booked: 1 of the 4 visits cannot be booked" in text
+    assert f"{taken_day:%a} {taken_day.day} {taken_day:%b}" in text
+    assert Appointment.objects.filter(patient=patient).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"repeat_weeks": "1"}, "Number of visits", "Give the number of visits or the last date."),
+        (
+            {"repeat_weeks": "1", "repeat_count": "3", "repeat_until": "2099-01-01"},
+            "Last date",
+            "not both",
+        ),
+        ({"repeat_weeks": "1", "repeat_count": "99"}, "Number of visits", "less than or equal"),
+        ({"repeat_weeks": "5", "repeat_count": "3"}, "Repeats", "Select a valid choice"),
+        (
+            {"repeat_weeks": "1", "repeat_count": "3", "overbook_reason": "urgent"},
+            "Overbook reason",
+            "single visits only",
+        ),
+    ],
+)
+def test_a_bad_repeat_is_named_on_its_field(desk, office, patient, today, changes, field, says):
+    response = desk.post(BOOK_URL, booking(office, patient, today, **changes), **HX)
+
+    assert response.status_code == 422
+    text = page_text(response)
+    assert f"{field}:" in text and says in text
+    assert Appointment.objects.count() == 0
+
+
 def test_a_type_the_block_does_not_take_is_refused_with_422(desk, office, patient, today):
     data = booking(office, patient, today, hhmm="14:00", appointment_type=office["types"]["new"].pk)
     response = desk.post(BOOK_URL, data, **HX)

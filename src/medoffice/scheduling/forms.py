@@ -12,7 +12,13 @@ from django import forms
 
 from medoffice.core.models import Location
 from medoffice.scheduling.day_view import BY_PROVIDER, BY_ROOM, DEFAULT_STEP, STEP_CHOICES
-from medoffice.scheduling.models import Appointment, AppointmentType, Provider, Room
+from medoffice.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    Provider,
+    Room,
+)
 
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -129,6 +135,22 @@ class BookingForm(PlainForm):
         max_length=200,
         help_text="Only to book over a taken time, for a provider who accepts it.",
     )
+    repeat_weeks = forms.TypedChoiceField(
+        label="Repeats",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Does not repeat")]
+        + [(n, "Every week" if n == 1 else f"Every {n} weeks") for n in (1, 2, 3, 4, 6, 8, 12)],
+    )
+    repeat_count = forms.IntegerField(
+        label="Number of visits",
+        required=False,
+        min_value=2,
+        max_value=AppointmentSeries.MAX_OCCURRENCES,
+        help_text="Or give the last date instead.",
+    )
+    repeat_until = forms.DateField(label="Last date", required=False, widget=DateInput())
 
     def __init__(self, *args, location: Location | None = None, types=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +168,26 @@ class BookingForm(PlainForm):
 
     def clean_date(self):
         return in_supported_years(self.cleaned_data.get("date"))
+
+    def clean_repeat_until(self):
+        value = self.cleaned_data.get("repeat_until")
+        return in_supported_years(value, "The last date") if value else None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("repeat_weeks"):
+            count, until = data.get("repeat_count"), data.get("repeat_until")
+            if count is None and until is None and "repeat_count" not in self.errors:
+                self.add_error("repeat_count", "Give the number of visits or the last date.")
+            elif count is not None and until is not None:
+                self.add_error(
+                    "repeat_until", "Give the number of visits or the last date, not both."
+                )
+            if data.get("overbook_reason"):
+                self.add_error(
+                    "overbook_reason", "Overbook single visits only, not a repeating series."
+                )
+        return data
 
 
 class CancelForm(PlainForm):

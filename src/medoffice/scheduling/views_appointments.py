@@ -35,6 +35,7 @@ from medoffice.scheduling.models import Appointment, Room
 from medoffice.scheduling.selectors import appointment_history, local_to_utc, location_today
 from medoffice.scheduling.services import (
     book_appointment,
+    book_series,
     cancel_appointment,
     confirm_appointment,
     record_flow_step,
@@ -60,6 +61,9 @@ PATIENT_MATCHES = 8
 # Service field names -> the booking form's fields.
 BOOKING_FIELDS = {
     "start": "time",
+    "interval_weeks": "repeat_weeks",
+    "count": "repeat_count",
+    "until": "repeat_until",
     "end": "time",
     "patient": "patient",
     "provider": "provider",
@@ -186,28 +190,44 @@ def _book(request):
     if patient is None:
         form.add_error("patient", "There is no such patient; search again and choose one.")
         return refuse(422)
+    common = {
+        "actor": request.user,
+        "patient": patient,
+        "provider": data["provider"],
+        "location": location,
+        "appointment_type": data["appointment_type"],
+        "start": local_to_utc(location, data["date"], data["time"]),
+        "room": data["room"],
+        "notes": data["notes"],
+        "allow_outside_template": data["allow_outside_template"],
+    }
     try:
-        appt = book_appointment(
-            actor=request.user,
-            patient=patient,
-            provider=data["provider"],
-            location=location,
-            appointment_type=data["appointment_type"],
-            start=local_to_utc(location, data["date"], data["time"]),
-            room=data["room"],
-            notes=data["notes"],
-            allow_outside_template=data["allow_outside_template"],
-            overbook_reason=data["overbook_reason"],
-        )
+        if data.get("repeat_weeks"):
+            series = book_series(
+                **common,
+                interval_weeks=data["repeat_weeks"],
+                count=data.get("repeat_count"),
+                until=data.get("repeat_until"),
+            )
+            visits = list(series.appointments.order_by("start"))
+        else:
+            visits = [book_appointment(**common, overbook_reason=data["overbook_reason"])]
     except DomainError as exc:
         form.add_error(BOOKING_FIELDS.get(exc.field or ""), exc.message)
         return refuse(exc.status)
-    _log_appointment(request, appt, action=CREATE, detail="booked from the day view")
+    appt = visits[0]
+    for visit in visits:
+        _log_appointment(request, visit, action=CREATE, detail="booked from the day view")
     message = (
         f"Booked {appt.patient_short_name} with {appt.provider.schedule_name} "
-        f"on {appt.local_start:%a %b} {appt.local_start.day} at {appt.local_hours}."
+        f"on {appt.local_start:%a %b} {appt.local_start.day} at {appt.local_hours}"
     )
-    return _panel_response(request, appt.pk, message=message, changed=True)
+    if len(visits) > 1:
+        last = visits[-1].local_start
+        message += (
+            f", and {len(visits) - 1} more visits through {last:%a %b} {last.day} {last.year}"
+        )
+    return _panel_response(request, appt.pk, message=message + ".", changed=True)
 
 
 def _patient_or_none(pk: int):

@@ -34,11 +34,14 @@ from medoffice.scheduling.api.schemas import (
     FlowIn,
     Id,
     RescheduleIn,
+    SeriesIn,
+    SeriesOut,
 )
 from medoffice.scheduling.models import AppointmentType, Provider, Room
 from medoffice.scheduling.selectors import appointments_for_day
 from medoffice.scheduling.services import (
     book_appointment,
+    book_series,
     cancel_appointment,
     confirm_appointment,
     record_flow_step,
@@ -73,6 +76,46 @@ def createappointment_or_404(request: HttpRequest, payload: AppointmentIn):
         )
         log_access(request, appt, CREATE, "booked")
     return Status(201, appointment_out(appointment_or_404(appt.pk)))
+
+
+@router.post(
+    "/appointment-series",
+    response={201: SeriesOut, **ERRORS},
+    summary="Book a recurring visit, every occurrence or none (409 series_conflicts lists "
+    "the dates that cannot be booked)",
+)
+def create_series(request: HttpRequest, payload: SeriesIn):
+    require_role(request, BOOKING_ROLES, "book appointments")
+    with transaction.atomic():
+        series = book_series(
+            actor=acting_user(request),
+            patient=find(Patient, payload.patient, "patient", "patient"),
+            provider=find(Provider, payload.provider, "provider", "provider"),
+            location=find(Location, payload.location, "location", "location"),
+            appointment_type=find(
+                AppointmentType, payload.appointment_type, "appointment_type", "appointment type"
+            ),
+            start=payload.start,
+            interval_weeks=payload.interval_weeks,
+            count=payload.count,
+            until=payload.until,
+            room=find(Room, payload.room, "room", "room"),
+            allow_outside_template=payload.allow_outside_template,
+            notes=payload.notes,
+        )
+        visits = list(series.appointments.order_by("start"))
+        for visit in visits:
+            log_access(request, visit, CREATE, "booked in a series")
+    return Status(
+        201,
+        {
+            "id": series.pk,
+            "interval_weeks": series.interval_weeks,
+            "count": series.count,
+            "until": series.until,
+            "appointments": [appointment_out(appointment_or_404(v.pk)) for v in visits],
+        },
+    )
 
 
 @router.get(

@@ -64,6 +64,23 @@ class AppointmentIn(Schema):
     notes: Text = ""
 
 
+class SeriesIn(Schema):
+    """A recurring visit: the first one, then every ``interval_weeks`` weeks on the same
+    weekday and local time, ``count`` times or through ``until`` (a local date)."""
+
+    patient: Id
+    provider: Id
+    location: Id
+    appointment_type: Id
+    start: dt.datetime
+    interval_weeks: Annotated[int, Field(ge=1, le=52)] = 1
+    count: int | None = None
+    until: dt.date | None = None
+    room: Id | None = None
+    allow_outside_template: bool = False
+    notes: Text = ""
+
+
 class AppointmentOut(Schema):
     id: int
     patient: int
@@ -151,3 +168,11 @@ class WaitlistOut(Schema):
 
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class SeriesOut(Schema):
+    id: int
+    interval_weeks: int
+    count: int | None
+    until: dt.date | None
+    appointments: list[AppointmentOut]
