@@ -7,6 +7,7 @@ One module per concern; everything other code uses is named here, so
 from medoffice.billing.models.charges import Charge, ChargeDiagnosis, ChargeLine
 from medoffice.billing.models.claims import Claim, ClaimEvent, ClaimLine
 from medoffice.billing.models.fees import PayerFee, Service
+from medoffice.billing.models.scrub import PayerScrubRule, ScrubFinding, ScrubRule
 
 __all__ = [
     "Charge",
@@ -16,5 +17,8 @@ __all__ = [
     "ClaimEvent",
     "ClaimLine",
     "PayerFee",
+    "PayerScrubRule",
+    "ScrubFinding",
+    "ScrubRule",
     "Service",
 ]

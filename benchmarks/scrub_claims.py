@@ -1,0 +1,259 @@
+"""How long the claim scrubber takes over 10,000 claims (target: 10 s or less on PostgreSQL).
+
+Usage:
+    python benchmarks/scrub_claims.py [--database-url URL] [--claims 10000] [--runs 3]
+
+Sets up (once; reused on later runs) a practice of its own in
+postgres://127.0.0.1:5432/mo_bench_scrub (or --database-url): 20 providers,
+2,000 patients with a primary coverage, and ``--claims`` draft claims of two
+or three lines each, about one in ten carrying a problem a rule finds (a
+category instead of a billable ICD-10-CM code, a pointer past the diagnoses,
+zero units, a duplicate line, no place of service). Each run puts every claim
+back to draft with no findings, then times ``scrub_claims`` over all of them:
+the rules, the findings written, the status moves and their events. Prints
+wall-clock seconds per run, the CPU this process spent, and the findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_scrub"
+PRACTICE = "Scrub Benchmark Practice"
+DIAGNOSES = ["J06.9", "I10", "E11.9", "M54.50", "Z00.00", "E78.5", "K21.9", "F41.1"]
+SERVICES = [("99213", "135.00"), ("99214", "195.00"), ("36415", "15.00"), ("87880", "30.00")]
+
+
+def _ensure_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    conninfo = url.replace("postgres://", "postgresql://", 1)
+    name = psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname")
+    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def configure(url: str) -> None:
+    if url.startswith(("postgres://", "postgresql://")):
+        _ensure_postgres_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
+    os.environ.setdefault("MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-scrub"))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _npi(seed: int) -> str:
+    body = f"4{seed:08d}"
+    total = 24
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def build(claims: int) -> None:
+    """The practice and its claims, made with bulk inserts (not through the services: the
+    benchmark times the scrubber, not charge entry)."""
+    import random
+
+    from django.db import transaction
+
+    from medoffice.billing.models import (
+        Charge,
+        ChargeDiagnosis,
+        ChargeLine,
+        Claim,
+        ClaimLine,
+        Service,
+    )
+    from medoffice.core.models import Location, Practice
+    from medoffice.patients.models import Coverage, Patient, Payer
+    from medoffice.scheduling.models import Provider
+
+    if Claim.objects.filter(patient_control_number__startswith="SB").count() >= claims:
+        return
+    rng = random.Random(7)
+    with transaction.atomic():
+        practice = Practice.objects.create(
+            name=PRACTICE,
+            group_npi="1234567893",
+            tax_id="123456789",
+            billing_address1="1 Bench St",
+            billing_city="Springfield",
+            billing_state="IL",
+            billing_zip="62701",
+        )
+        location = Location.objects.create(
+            practice=practice,
+            name="Scrub Bench",
+            address1="1 Bench St",
+            city="Springfield",
+            state="IL",
+            zip="62701",
+            phone="2175550100",
+            time_zone="America/Chicago",
+        )
+        payer = Payer.objects.create(
+            name="Scrub Bench Health", kind=Payer.COMMERCIAL, payer_id="SBH01",
+            timely_filing_days=365,
+        )  # fmt: skip
+        providers = Provider.objects.bulk_create(
+            Provider(first_name="P", last_name=f"Bench{i}", credentials="MD", npi=_npi(i))
+            for i in range(20)
+        )
+        services = {
+            code: Service.objects.get_or_create(
+                code=code,
+                modifiers="",
+                defaults={"description": code, "standard_charge": Decimal(price)},
+            )[0]
+            for code, price in SERVICES
+        }
+        patients = Patient.objects.bulk_create(
+            Patient(
+                mrn=f"SB{i:06d}",
+                first_name="Pat",
+                last_name=f"Bench{i}",
+                date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+                sex_at_birth="F" if i % 2 else "M",
+                address1="1 Bench St",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            )
+            for i in range(2000)
+        )
+        coverages = []
+        for i, p in enumerate(patients):
+            c = Coverage(patient=p, payer=payer, effective_date=dt.date(2020, 1, 1))
+            c.set_member_id(f"SBM{i:08d}")
+            coverages.append(c)
+        coverages = Coverage.objects.bulk_create(coverages)
+        today = dt.date.today()  # noqa: DTZ011 - a date in the recent past is all we need
+        charges, plans = [], []
+        for i in range(claims):
+            k = i % len(patients)
+            dos = today - dt.timedelta(days=1 + rng.randrange(300))
+            broken = rng.random() < 0.1
+            dx = rng.sample(DIAGNOSES, rng.randint(1, 3))
+            lines = [rng.choice(["99213", "99214"])] + rng.sample(
+                ["36415", "87880"], rng.randint(1, 2)
+            )
+            plans.append((k, dos, dx, lines, rng.randrange(5) if broken else None))
+            charges.append(
+                Charge(
+                    patient=patients[k], location=location, date_of_service=dos,
+                    place_of_service="11", rendering_provider=providers[i % 20],
+                )
+            )  # fmt: skip
+        charges = Charge.objects.bulk_create(charges, batch_size=2000)
+        dx_rows, line_rows, claim_rows = [], [], []
+        for i, (charge, (k, dos, dx, lines, fault)) in enumerate(zip(charges, plans, strict=True)):
+            if fault == 0:
+                dx = ["E11", *dx[1:]]  # a category, not billable
+            dx_rows += [
+                ChargeDiagnosis(charge=charge, position=j + 1, code=c) for j, c in enumerate(dx)
+            ]
+            for j, code in enumerate(lines, start=1):
+                line_rows.append(
+                    ChargeLine(
+                        charge=charge, line_number=j, service=services[code], code=code,
+                        units=0 if fault == 2 and j == 2 else 1,
+                        charge_amount=services[code].standard_charge,
+                        diagnosis_pointers=str(len(dx) + 1) if fault == 1 and j == 1 else "1",
+                    )
+                )  # fmt: skip
+            claim_rows.append(
+                Claim(
+                    charge=charge, patient=patients[k], coverage=coverages[k], payer=payer,
+                    payer_order=1, patient_control_number=f"SB{i:010d}", date_of_service=dos,
+                    place_of_service="" if fault == 4 else "11",
+                    rendering_provider=charge.rendering_provider, diagnosis_codes=",".join(dx),
+                    total_charge=sum(services[c].standard_charge for c in lines),
+                )
+            )  # fmt: skip
+        ChargeDiagnosis.objects.bulk_create(dx_rows, batch_size=5000)
+        ChargeLine.objects.bulk_create(line_rows, batch_size=5000)
+        claim_rows = Claim.objects.bulk_create(claim_rows, batch_size=2000)
+        claim_lines = []
+        by_charge = {}
+        for row in line_rows:
+            by_charge.setdefault(row.charge_id, []).append(row)
+        for claim, (_k, dos, _dx, _lines, fault) in zip(claim_rows, plans, strict=True):
+            lines = by_charge[claim.charge_id]
+            if fault == 3:
+                lines = [*lines, lines[-1]]  # a duplicate line
+            for j, row in enumerate(lines, start=1):
+                claim_lines.append(
+                    ClaimLine(
+                        claim=claim, line_number=j, code=row.code, units=row.units,
+                        charge_amount=row.charge_amount or Decimal("0"),
+                        diagnosis_pointers=row.diagnosis_pointers, date_of_service=dos,
+                    )
+                )  # fmt: skip
+        ClaimLine.objects.bulk_create(claim_lines, batch_size=5000)
+
+
+def reset() -> list[int]:
+    from medoffice.billing.models import Claim, ClaimEvent, ScrubFinding
+
+    ids = list(
+        Claim.objects.filter(patient_control_number__startswith="SB").values_list("pk", flat=True)
+    )
+    ScrubFinding.objects.filter(claim_id__in=ids).delete()
+    ClaimEvent.objects.filter(claim_id__in=ids).delete()
+    Claim.objects.filter(pk__in=ids).update(status="draft", scrubbed_at=None)
+    return ids
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    configure(args.database_url)
+    from django.db import connection
+
+    from medoffice.billing.services.scrubber import scrub_claims
+
+    started = time.perf_counter()
+    build(args.claims)
+    print(f"set-up: {time.perf_counter() - started:.1f} s ({connection.vendor})")
+    walls, cpus = [], []
+    summary = None
+    for run in range(args.runs):
+        ids = reset()[: args.claims]
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        summary = scrub_claims(actor=None, claim_ids=ids)
+        walls.append(time.perf_counter() - wall0)
+        cpus.append(time.process_time() - cpu0)
+        print(f"run {run + 1}: {len(ids):,} claims in {walls[-1]:.2f} s (CPU {cpus[-1]:.2f} s)")
+    print(
+        f"median {statistics.median(walls):.2f} s, best {min(walls):.2f} s; "
+        f"{summary.clean:,} clean, {summary.with_errors:,} with errors, "
+        f"{summary.findings:,} findings: {dict(sorted(summary.by_rule.items()))}"
+    )
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
