@@ -184,7 +184,10 @@ def clear_appointments() -> None:
         if connection.vendor == "postgresql":
             cur.execute(
                 "TRUNCATE scheduling_appointmentevent, scheduling_waitlistentry_providers, "
-                "scheduling_waitlistentry, scheduling_appointment, scheduling_appointmentseries"
+                "scheduling_waitlistentry, scheduling_appointment, scheduling_appointmentseries "
+                # and whatever other apps keep about the visits (charges, messages): this is
+                # the benchmark's own database
+                "CASCADE"
             )
         else:
             for table in (

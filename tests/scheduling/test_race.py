@@ -81,6 +81,63 @@ def test_twenty_clients_race_for_five_slots(office, make_patient_record, clinic_
         assert cur.fetchone()[0] == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_providers_booking_one_hour_share_the_rooms_out(
+    office, make_provider, make_template, make_patient_record, clinic_day
+):
+    """Eight providers book the same time at once with four exam rooms: four get a room each,
+    the others hear that no exam room is free; nobody fails otherwise."""
+    if connection.vendor != "postgresql":
+        pytest.skip("room locks exist on PostgreSQL only; SQLite books one at a time")
+    from medoffice.scheduling.models import Room
+
+    location = office["location"]
+    for n in (3, 4):
+        Room.objects.create(location=location, name=f"Exam {n}", kind=Room.EXAM)
+    providers = [office["provider"]]
+    for i in range(7):
+        colleague = make_provider(first_name=f"Doc{i}", last_name=f"Racer{i}")
+        make_template(colleague, location, clinic_day.weekday(), "08:00", "12:00")
+        providers.append(colleague)
+    patients = [make_patient_record(last_name=f"Roomer{i}") for i in range(len(providers))]
+    barrier = threading.Barrier(len(providers))
+    outcomes: list[str] = [""] * len(providers)
+
+    def client(i: int) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            book_appointment(
+                actor=None,
+                patient=patients[i],
+                provider=providers[i],
+                location=location,
+                appointment_type=office["types"]["follow_up"],
+                start=at(clinic_day, "9:00"),
+            )
+            outcomes[i] = "booked"
+        except DomainError as exc:
+            outcomes[i] = exc.code
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            outcomes[i] = f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(providers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(set(outcomes)) == ["booked", "slot_taken"], outcomes
+    assert outcomes.count("booked") == 4
+    rooms = sorted(Appointment.objects.values_list("room__name", flat=True))
+    assert rooms == ["Exam 1", "Exam 2", "Exam 3", "Exam 4"]
+    with connection.cursor() as cur:
+        cur.execute(OVERLAPS)
+        assert cur.fetchone()[0] == 0
+
+
 def test_the_race_on_a_sqlite_file(tmp_path):
     """The benchmark's race, small, on its own SQLite file (IMMEDIATE transactions queue)."""
     env = {

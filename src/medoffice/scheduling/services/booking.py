@@ -117,6 +117,14 @@ def _claim_room(
     raise guards.slot_taken(f"{guards.taken_by_room(_with_names(holder))}.", "room")
 
 
+def _room_still_free(room_id: int, *, start: dt.datetime, end: dt.datetime) -> bool:
+    """After taking the room's lock: nobody booked it between the look and the lock.
+    (Without locks, on SQLite, the transaction itself already excludes other writers.)"""
+    if not guards.locks_needed():
+        return True
+    return guards.first_holder(column="room_id", pk=room_id, start=start, end=end) is None
+
+
 def _pick_room(
     *,
     location: Location,
@@ -140,17 +148,28 @@ def _pick_room(
             f"{location.name} has no {kind} for '{appointment_type.name}' visits.",
             "room",
         )
+    # Free rooms, lowest id first. A room another booking holds the lock of right now is
+    # passed over without waiting (that booking will most likely take it), so bookings at
+    # the same hour spread over the rooms instead of queueing behind each other for the
+    # first one; only when no other room is left does this booking wait for those, in
+    # ascending id order.
+    held_by_others: list[int] = []
     for room_id, busy in rooms:
         if busy:
             continue
-        guards.lock_room(room_id)  # ascending ids: two bookings never wait on each other
-        if guards.locks_needed() and guards.first_holder(
-            column="room_id", pk=room_id, start=start, end=end
-        ):
-            continue  # taken between the look and the lock
-        decision.room_id = room_id
-        decision.detail["room"] = "picked"
-        return
+        if not guards.try_lock_room(room_id):
+            held_by_others.append(room_id)
+            continue
+        if _room_still_free(room_id, start=start, end=end):
+            decision.room_id = room_id
+            decision.detail["room"] = "picked"
+            return
+    for room_id in held_by_others:
+        guards.lock_room(room_id)
+        if _room_still_free(room_id, start=start, end=end):
+            decision.room_id = room_id
+            decision.detail["room"] = "picked"
+            return
     if _overbook_ok(provider, overbook_reason):
         decision.overbook = True
         decision.detail["room"] = "none free"

@@ -2,11 +2,15 @@
 and the database's refusals turned into the same ``slot_taken`` error.
 
 On PostgreSQL a booking takes a transaction-level advisory lock on the
-provider, then on the room it wants (rooms in ascending id order), before it
-checks for overlaps and inserts. Racing bookings for one provider therefore
-queue on the lock, and the check after the lock sees every booking committed
-before it; the exclusion constraints (migration 0003) are the backstop, and
-their violation (23P01) or a deadlock (40P01) still reads as "slot taken".
+provider, then on the room it wants, before it checks for overlaps and
+inserts. Racing bookings for one provider therefore queue on the lock, and
+the check after the lock sees every booking committed before it. A room picked
+automatically is first tried without waiting (a room another booking is taking
+right now is passed over); only when no other room is left does the booking
+wait for those, in ascending id order. Two bookings that both end up waiting
+for a room the other holds are a deadlock PostgreSQL breaks after a second;
+the exclusion constraints (migration 0003) are the backstop, and their
+violation (23P01) or a deadlock (40P01) reads as "slot taken".
 On SQLite every write transaction starts with BEGIN IMMEDIATE
 (``transaction_mode``), so bookings already run one at a time and the check
 inside the transaction is authoritative; triggers are the backstop there.
@@ -49,9 +53,18 @@ def lock_provider(provider_id: int) -> None:
         _lock(PROVIDER_LOCK, provider_id)
 
 
+def try_lock_room(room_id: int) -> bool:
+    """Take the room's lock if nobody holds it; False (without waiting) when another
+    transaction is booking that room right now. Always True where there are no locks."""
+    if not locks_needed():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [ROOM_LOCK, room_id % _INT4])
+        return bool(cursor.fetchone()[0])
+
+
 def lock_room(room_id: int) -> None:
-    """Queue behind any other transaction booking this room. Take after the provider's lock,
-    and several rooms only in ascending id order, so two bookings never wait on each other."""
+    """Queue behind any other transaction booking this room (after the provider's lock)."""
     if locks_needed():
         _lock(ROOM_LOCK, room_id)
 
