@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
-import subprocess
 import sys
-import tempfile
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchdb  # noqa: E402
 
 DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_booking"
 ZONE = zoneinfo.ZoneInfo("America/Chicago")
@@ -28,34 +29,9 @@ def database_url(cli_value: str | None) -> str:
     return cli_value or os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
-def _ensure_postgres_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    conninfo = url.replace("postgres://", "postgresql://", 1)
-    target = psycopg.conninfo.conninfo_to_dict(conninfo)
-    name = target.get("dbname")
-    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def configure(url: str) -> None:
     """Create the database if needed, set Django up on it, and migrate it."""
-    if url.startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
-    os.environ.setdefault(
-        "MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-booking")
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    benchdb.setup_django(url, data_dir="mo-bench-booking")
 
 
 @dataclass
@@ -65,19 +41,6 @@ class Office:
     appointment_type: object
     patients: list
     first_day: dt.date
-
-
-def _npi(seed: int) -> str:
-    body = f"2{seed:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 def build_office(*, providers: int, rooms: int, room_kind: str, patients: int) -> Office:
@@ -129,7 +92,7 @@ def build_office(*, providers: int, rooms: int, room_kind: str, patients: int) -
         people = []
         for i in range(providers):
             provider, created = Provider.objects.get_or_create(
-                npi=_npi(i + 1),
+                npi=benchdb.valid_npi(i + 1, prefix="2"),
                 defaults={
                     "first_name": "Bench",
                     "last_name": f"Doc{i + 1:02d}",
@@ -226,22 +189,4 @@ def booked_count() -> int:
 
 
 def machine_facts() -> str:
-    from django.db import connection
-
-    server = connection.vendor
-    with connection.cursor() as cur:
-        if server == "postgresql":
-            cur.execute("SHOW server_version")
-            server = f"PostgreSQL {cur.fetchone()[0]}"
-        else:
-            cur.execute("SELECT sqlite_version()")
-            server = f"SQLite {cur.fetchone()[0]}"
-    cpus = os.cpu_count()
-    try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        nproc = str(cpus)
-    return (
-        f"nproc {nproc}, Python {sys.version.split()[0]}, {server}, "
-        f"{platform.system()} {platform.release()}"
-    )
+    return benchdb.machine_facts()

@@ -34,9 +34,12 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchdb  # noqa: E402
 
 SHARED_URL = "postgres://127.0.0.1:5432/mo_bench_schedule"
 OWN_URL = "postgres://127.0.0.1:5432/mo_bench_dayview"
@@ -45,40 +48,8 @@ LOCATION = "Bench Day View"
 USER = "bench-dayview"
 
 
-def _ensure_postgres_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    conninfo = url.replace("postgres://", "postgresql://", 1)
-    name = psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname")
-    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def configure(url: str) -> None:
-    if url.startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
-    os.environ.setdefault(
-        "MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-schedule")
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _npi(seed: int) -> str:
-    body = f"3{seed:08d}"
-    total = 24  # the 80840 prefix's share of the Luhn sum
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    benchdb.setup_django(url, data_dir="mo-bench-schedule")
 
 
 def build_day(*, providers: int, per_provider: int, day: dt.date):
@@ -152,7 +123,7 @@ def build_day(*, providers: int, per_provider: int, day: dt.date):
     doctors = []
     for n in range(providers):
         doctor, made = Provider.objects.get_or_create(
-            npi=_npi(n + 1),
+            npi=benchdb.valid_npi(n + 1),
             defaults={
                 "first_name": "Bench",
                 "last_name": f"Doctor{n + 1:02d}",

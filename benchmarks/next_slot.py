@@ -31,13 +31,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import zoneinfo
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import benchdb  # noqa: E402
 import booking_common  # noqa: E402
 
 DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_slots"
@@ -66,28 +66,7 @@ PATIENTS = 20_000
 
 
 def configure(url: str, *, fresh: bool, migrate: bool = True) -> None:
-    import psycopg
-    from psycopg import sql
-
-    conninfo = url.replace("postgres://", "postgresql://", 1)
-    name = psycopg.conninfo.conninfo_to_dict(conninfo)["dbname"]
-    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and fresh:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
-    os.environ.setdefault("MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-slots"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if migrate:
-        call_command("migrate", verbosity=0)
+    benchdb.setup_django(url, data_dir="mo-bench-slots", migrate=migrate, fresh=fresh)
 
 
 def built_on() -> dt.date | None:
@@ -100,19 +79,6 @@ def built_on() -> dt.date | None:
 
 
 # -- building the practice -----------------------------------------------------------------
-
-
-def _npi(seed: int) -> str:
-    body = f"3{seed:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 def build(rng: random.Random, *, history_days: int, patients: int) -> dict:
@@ -175,7 +141,7 @@ def build(rng: random.Random, *, history_days: int, patients: int) -> dict:
                 first_name=f"Bench{n:02d}",
                 last_name=f"Doctor{n:02d}",
                 credentials=rng.choice(["MD", "DO", "NP", "PA"]),
-                npi=_npi(n + 1),
+                npi=benchdb.valid_npi(n + 1),
             )
             home = locations[n // 10]
             second = locations[(n // 10 + 1) % 5] if n % 10 == 9 or n % 10 == 4 else None

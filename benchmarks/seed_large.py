@@ -29,6 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchdb  # noqa: E402
+
 DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_schedule"
 
 
@@ -45,17 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def ensure_database(url: str) -> bool:
     """Create the PostgreSQL database named in ``url`` if missing; True when it was created."""
-    import psycopg
-    from psycopg import sql
-
-    conninfo = url.replace("postgres://", "postgresql://", 1)
-    name = psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname")
-    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
+    return benchdb.ensure_postgres_database(url)
 
 
 def machine() -> str:
