@@ -51,6 +51,20 @@ from medoffice.scheduling.services import (
 router = Router()
 
 
+def _visit_parties(payload: AppointmentIn | SeriesIn) -> dict:
+    """The patient, provider, location, visit type and room a booking names, each looked up
+    (an unknown id is a 422 naming its field)."""
+    return {
+        "patient": find(Patient, payload.patient, "patient", "patient"),
+        "provider": find(Provider, payload.provider, "provider", "provider"),
+        "location": find(Location, payload.location, "location", "location"),
+        "appointment_type": find(
+            AppointmentType, payload.appointment_type, "appointment_type", "appointment type"
+        ),
+        "room": find(Room, payload.room, "room", "room"),
+    }
+
+
 @router.post(
     "/appointments",
     response={201: AppointmentOut, **ERRORS},
@@ -61,15 +75,9 @@ def createappointment_or_404(request: HttpRequest, payload: AppointmentIn):
     with transaction.atomic():
         appt = book_appointment(
             actor=acting_user(request),
-            patient=find(Patient, payload.patient, "patient", "patient"),
-            provider=find(Provider, payload.provider, "provider", "provider"),
-            location=find(Location, payload.location, "location", "location"),
-            appointment_type=find(
-                AppointmentType, payload.appointment_type, "appointment_type", "appointment type"
-            ),
+            **_visit_parties(payload),
             start=payload.start,
             end=payload.end,
-            room=find(Room, payload.room, "room", "room"),
             overbook_reason=payload.overbook_reason,
             allow_outside_template=payload.allow_outside_template,
             notes=payload.notes,
@@ -89,17 +97,11 @@ def create_series(request: HttpRequest, payload: SeriesIn):
     with transaction.atomic():
         series = book_series(
             actor=acting_user(request),
-            patient=find(Patient, payload.patient, "patient", "patient"),
-            provider=find(Provider, payload.provider, "provider", "provider"),
-            location=find(Location, payload.location, "location", "location"),
-            appointment_type=find(
-                AppointmentType, payload.appointment_type, "appointment_type", "appointment type"
-            ),
+            **_visit_parties(payload),
             start=payload.start,
             interval_weeks=payload.interval_weeks,
             count=payload.count,
             until=payload.until,
-            room=find(Room, payload.room, "room", "room"),
             allow_outside_template=payload.allow_outside_template,
             notes=payload.notes,
         )
