@@ -1,5 +1,23 @@
-"""The billing pages."""
+"""The billing pages: ready to bill, charge entry, claims, the fee schedule, scrubber rules."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from medoffice.billing.views import charges, claims, fees
+
+urlpatterns = [
+    path("billing/ready/", charges.ready_to_bill, name="billing_ready"),
+    path("billing/visits/<int:appointment_pk>/charges/", charges.charge_new, name="charge_new"),
+    path("billing/charges/<int:pk>/", charges.charge_edit, name="charge_edit"),
+    path("billing/claims/", claims.claim_list, name="claim_list"),
+    path("billing/claims/scrub/", claims.scrub_listed, name="claims_scrub"),
+    path("billing/claims/<int:pk>/", claims.claim_detail, name="claim_detail"),
+    path("billing/claims/<int:pk>/action/", claims.claim_action, name="claim_action"),
+    path("billing/scrub-rules/", claims.scrub_rules, name="scrub_rules"),
+    path("billing/fees/", fees.fee_schedule, name="fee_schedule"),
+    path("billing/fees/new/", fees.service_edit, name="service_add"),
+    path("billing/fees/<int:pk>/", fees.service_edit, name="service_edit"),
+    path("billing/fees/<int:pk>/payer-fees/", fees.payer_fee_add, name="payer_fee_add"),
+    path("billing/fees/import/", fees.fee_import_page, name="fee_import"),
+    path("billing/fees/export/<str:kind>/", fees.fee_export, name="fee_export"),
+    path("billing/fees/starter/", fees.load_starter, name="fee_starter"),
+]

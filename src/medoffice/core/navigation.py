@@ -25,6 +25,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Flow board", "flow_board", "scheduling.view_appointment"),
     NavItem("Next available", "next_available", "scheduling.add_appointment"),
     NavItem("Schedule set-up", "setup_home", "scheduling.view_availabilitytemplate"),
+    NavItem("Ready to bill", "billing_ready", "billing.add_charge"),
+    NavItem("Claims", "claim_list", "billing.view_claim"),
+    NavItem("Fee schedule", "fee_schedule", "billing.view_service"),
 )
 
 

@@ -1,0 +1,20 @@
+"""API for billing under /api/v1/billing/: fee schedules, charges, claims and the scrubber.
+
+Handlers only translate: they check the caller's permission, look up the ids,
+call the same services and selectors as the pages, and write the PHI access
+log where a patient's charges or claims are read or written. Errors come back
+in the one shape ``{"detail", "code", "field"}``; a charge's field errors name
+the field as ``diagnoses.<n>`` or ``lines.<n>.<field>``, and a refused CSV
+import lists every refused line.
+"""
+
+from ninja import Router
+
+from medoffice.billing.api import charges, claims, fees
+
+router = Router(tags=["billing"])
+router.add_router("", fees.router)
+router.add_router("", charges.router)
+router.add_router("", claims.router)
+
+__all__ = ["router"]
