@@ -173,6 +173,22 @@ def patient_detail(request, pk: int):
     return render(request, "patients/patient_detail.html", context)
 
 
+def _saved_through(service, request, form, done: str, **target) -> bool:
+    """A valid POST handed to ``service`` (who, from where, the form's fields); True once it
+    saved, with ``done`` as the page's message; the service's refusals land on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        service(
+            actor=request.user, ip_address=client_address(request), **target, **form.cleaned_data
+        )
+    except DomainError as exc:
+        form.add_service_errors(exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @login_required
 def patient_edit(request, pk: int):
     patient = _patient(request, pk, "patients.change_patient")
@@ -180,19 +196,8 @@ def patient_edit(request, pk: int):
         messages.error(request, "This record was merged; make changes on the record that was kept.")
         return redirect(_detail_url(patient.pk))
     form = PatientForm(request.POST or None, instance=patient)
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_patient(
-                actor=request.user,
-                patient=patient,
-                ip_address=client_address(request),
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The changes are saved.")
-            return redirect(_detail_url(patient.pk))
+    if _saved_through(update_patient, request, form, "The changes are saved.", patient=patient):
+        return redirect(_detail_url(patient.pk))
     log_patient_access(request, patient_id=patient.pk, detail="edit form")
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
@@ -204,19 +209,8 @@ def patient_edit(request, pk: int):
 def coverage_create(request, pk: int):
     patient = _patient(request, pk, "patients.add_coverage")
     form = CoverageForm(request.POST or None, instance=Coverage(patient=patient))
-    if request.method == "POST" and form.is_valid():
-        try:
-            add_coverage(
-                actor=request.user,
-                patient=patient,
-                ip_address=client_address(request),
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The coverage is added.")
-            return redirect(_detail_url(patient.pk, "coverages"))
+    if _saved_through(add_coverage, request, form, "The coverage is added.", patient=patient):
+        return redirect(_detail_url(patient.pk, "coverages"))
     log_patient_access(request, patient_id=patient.pk, object_type="coverage", object_id="new")
     return render(request, "patients/coverage_form.html", {"form": form, "patient": patient})
 
@@ -235,19 +229,8 @@ def _coverage(request, pk: int):
 def coverage_edit(request, pk: int):
     coverage, patient = _coverage(request, pk)
     form = CoverageForm(request.POST or None, instance=coverage)
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_coverage(
-                actor=request.user,
-                coverage=coverage,
-                ip_address=client_address(request),
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, "The coverage is saved.")
-            return redirect(_detail_url(patient.pk, "coverages"))
+    if _saved_through(update_coverage, request, form, "The coverage is saved.", coverage=coverage):
+        return redirect(_detail_url(patient.pk, "coverages"))
     return _coverage_page(request, coverage, form, EndCoverageForm())
 
 
