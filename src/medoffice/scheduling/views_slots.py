@@ -272,22 +272,7 @@ def next_available_book(request):
             return done(request, back_url)
         form.add_error(BOOKING_FIELDS.get(exc.field), exc.message)
         return _booking_page(request, form, status=exc.status, chosen=patient)
-    record_access(
-        user=request.user,
-        action=CREATE,
-        object_type="appointment",
-        object_id=appointment.pk,
-        patient_id=patient.pk,
-        ip_address=client_address(request),
-        detail="booked from next available",
-    )
-    messages.success(
-        request,
-        f"Booked {patient.last_name}, {patient.first_name} with "
-        f"{appointment.provider.schedule_name} on "
-        f"{day_label(appointment.local_start.date())} at {appointment.local_hours} "
-        f"({appointment.location.name}).",
-    )
+    announce_booking(request, appointment, "booked from next available", show_location=True)
     return done(request, back_url)
 
 
@@ -311,3 +296,25 @@ def slot_patient_search(request):
             detail=f"search: {query}",
         )
     return render(request, "scheduling/slots/_patients.html", {"patients": found, "query": query})
+
+
+def announce_booking(request, appointment, detail: str, *, show_location: bool = False) -> None:
+    """After a booking from a list: the access-log row (the patient's record was acted on)
+    and the page's "Booked …" message."""
+    patient = appointment.patient
+    record_access(
+        user=request.user,
+        action=CREATE,
+        object_type="appointment",
+        object_id=appointment.pk,
+        patient_id=patient.pk,
+        ip_address=client_address(request),
+        detail=detail,
+    )
+    where = f" ({appointment.location.name})" if show_location else ""
+    messages.success(
+        request,
+        f"Booked {patient.last_name}, {patient.first_name} with "
+        f"{appointment.provider.schedule_name} on "
+        f"{day_label(appointment.local_start.date())} at {appointment.local_hours}{where}.",
+    )

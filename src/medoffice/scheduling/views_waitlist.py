@@ -27,6 +27,7 @@ from medoffice.scheduling.services import add_to_waitlist, remove_from_waitlist
 from medoffice.scheduling.views_slots import (
     BOOK_PERM,
     WAITLIST_ADD,
+    announce_booking,
     clean_query,
     day_label,
     done,
@@ -216,20 +217,5 @@ def waitlist_book(request):
     except DomainError as exc:
         messages.error(request, f"Not booked: {exc.message}")
         return done(request, back)
-    patient = appointment.patient
-    record_access(
-        user=request.user,
-        action=CREATE,
-        object_type="appointment",
-        object_id=appointment.pk,
-        patient_id=patient.pk,
-        ip_address=client_address(request),
-        detail="booked from the waitlist",
-    )
-    messages.success(
-        request,
-        f"Booked {patient.last_name}, {patient.first_name} with "
-        f"{appointment.provider.schedule_name} on "
-        f"{day_label(appointment.local_start.date())} at {appointment.local_hours}.",
-    )
+    announce_booking(request, appointment, "booked from the waitlist")
     return done(request, back)
