@@ -236,3 +236,36 @@ def test_a_slot_taken_meanwhile_leaves_the_entry_waiting(
     with pytest.raises(DomainError) as caught:
         book_from_waitlist(actor=front_desk, entry=entry.pk + 1000, slot=slot_of(cancelled))
     assert caught.value.status == 404
+
+
+# --- the front desk's home page ----------------------------------------------------------
+
+
+def test_the_home_page_tells_the_front_desk_a_freed_time_fits_waiting_patients(
+    client_as, wait, cancelled, office, clinic_day
+):
+    from tests.scheduling.schedule_pages import page_text
+
+    wait(created=1)
+    wait(created=2)
+    desk = client_as("front_desk", home_location=office["location"])
+
+    text = page_text(desk.get("/"))
+
+    assert "Waitlist: freed times" in text
+    assert "1 freed time at Main fits 2 waiting patients" in text
+    assert f"{clinic_day:%a %b} {clinic_day.day}, 9:30–9:50 with Dr. Patel (2 waiting)" in text
+    assert f"/waitlist/?location={office['location'].pk}" in desk.get("/").content.decode()
+
+
+def test_no_freed_time_panel_when_nobody_fits_or_for_other_roles(
+    client_as, wait, cancelled, office
+):
+    from tests.scheduling.schedule_pages import page_text
+
+    desk = client_as("front_desk", home_location=office["location"])
+    assert "Waitlist: freed times" not in page_text(desk.get("/"))  # nobody waiting yet
+    wait(created=1)
+    assert "Waitlist: freed times" in page_text(desk.get("/"))
+    biller = client_as("biller", home_location=office["location"])  # signs the client in anew
+    assert "Waitlist: freed times" not in page_text(biller.get("/"))

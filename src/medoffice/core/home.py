@@ -180,3 +180,39 @@ def _waiting_now(user) -> Panel | None:
 
 
 PANELS += [_schedule_today, _waiting_now]
+
+
+def _waitlist_fits(user) -> Panel | None:
+    """Times freed by recent cancellations that a waiting patient fits (front desk)."""
+    location = _schedule_location(user)
+    if location is None or not user.has_perm("scheduling.change_waitlistentry"):
+        return None
+    from medoffice.scheduling.waitlist_matching import freed_slots, matches_for_slots
+
+    freed = freed_slots(location=location)
+    matches = matches_for_slots(
+        [f.slot for f in freed], not_for_patients=[f.appointment.patient_id for f in freed]
+    )
+    fitting = [(f, m) for f, m in zip(freed, matches, strict=True) if m]
+    if not fitting:
+        return None
+    patients = {e.patient_id for _, m in fitting for e in m}
+    times, people = len(fitting), len(patients)
+    first, first_matches = fitting[0]
+    lines = [
+        f"{times} freed time{'s' if times != 1 else ''} at {location.name} "
+        f"fit{'s' if times == 1 else ''} {people} waiting patient{'s' if people != 1 else ''}",
+        f"First: {first.slot.local_start:%a %b} {first.slot.local_start.day}, "
+        f"{first.slot.local_hours} with {first.slot.provider.schedule_name} "
+        f"({len(first_matches)} waiting)",
+    ]
+    return Panel(
+        "Waitlist: freed times",
+        lines,
+        f"{reverse('waitlist')}?location={location.pk}",
+        "Open the waitlist",
+        "warn",
+    )
+
+
+PANELS += [_waitlist_fits]
