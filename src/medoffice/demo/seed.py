@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from medoffice.core import roles
 from medoffice.core.models import Location, Practice, User
+from medoffice.demo.billing import create_billing
 from medoffice.demo.bulk import RowWriter, bulk_load, next_id, roomy_sqlite_cache
 from medoffice.demo.context import SeedContext
 from medoffice.demo.coverages import CoverageMaker
@@ -89,6 +90,8 @@ class SeedSummary:
     events: int = 0
     waitlist: int = 0
     steps: list[tuple[str, float]] = field(default_factory=list)  # (part, seconds)
+    charges: int = 0  # visits with charges
+    claims: int = 0
 
 
 def check_arguments(*, providers: int, patients: int, years: int, locations: int = 2) -> None:
@@ -203,6 +206,9 @@ def seed_practice(
                 patient_ids=[p.id for p in facts if p.active],
                 front_desk=sorted({u for ids in staff.front_desk.values() for u in ids}),
             )
+
+            step("fee schedule, charges and claims")
+            billed = create_billing(ctx=ctx, say=say)
         step("")
 
     return SeedSummary(
@@ -227,6 +233,8 @@ def seed_practice(
         events=made.events,
         waitlist=waitlist,
         steps=steps,
+        charges=billed.charges if history else 0,
+        claims=billed.claims if history else 0,
     )
 
 
@@ -308,6 +316,7 @@ def summary_text(summary: SeedSummary) -> str:
         f"{summary.exceptions} schedule exceptions; {summary.appointments} appointments "
         f"({summary.past_appointments} past, {summary.future_appointments} from today on) "
         f"with {summary.events} events; {summary.waitlist} waitlist entries",
+        f"  {summary.charges} visits charged, {summary.claims} claims",
         f"Logins (password {summary.password}):",
         *(f"  {username.ljust(width)}  {role}" for username, role in summary.logins),
     ]

@@ -1,0 +1,73 @@
+"""The seeded practice's billing: charges for checked-out visits, claims with a realistic mix of
+outcomes, the same every time for the same seed."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count
+
+from medoffice.billing.codes import icd_status
+from medoffice.billing.models import Charge, ChargeDiagnosis, Claim, ClaimEvent, PayerFee
+from medoffice.demo.seed import seed_practice
+from medoffice.scheduling.models import Appointment
+
+TINY = {"providers": 1, "patients": 60, "years": 1}
+
+
+def _billing(seed: int) -> dict:
+    with transaction.atomic():
+        summary = seed_practice(seed=seed, **TINY)
+        facts = {
+            "summary": (summary.charges, summary.claims),
+            "claims": list(
+                Claim.objects.order_by(
+                    "date_of_service",
+                    "patient__mrn",
+                    "frequency_code",
+                    "payer_claim_number",
+                    "diagnosis_codes",
+                    "total_charge",
+                    "status",
+                ).values_list(
+                    "date_of_service",
+                    "patient__mrn",
+                    "payer__name",
+                    "status",
+                    "frequency_code",
+                    "diagnosis_codes",
+                    "total_charge",
+                    "payer_claim_number",
+                )
+            ),  # fmt: skip
+            "statuses": dict(
+                Claim.objects.values_list("status")
+                .annotate(n=Count("pk"))
+                .values_list("status", "n")
+            ),
+            "charged_all": Charge.objects.count()
+            == Appointment.objects.filter(status=Appointment.CHECKED_OUT).count(),
+            "codes": set(ChargeDiagnosis.objects.values_list("code", flat=True)),
+            "fees": PayerFee.objects.count(),
+            "events_per_claim_ok": not Claim.objects.annotate(n=Count("events"))
+            .filter(n=0)
+            .exists(),
+            "replacements_name_originals": all(
+                c.original_payer_claim_number and c.original.status == Claim.CLOSED
+                for c in Claim.objects.filter(frequency_code="7").select_related("original")
+            ),
+            "denials_noted": not ClaimEvent.objects.filter(to_status="denied", note="").exists(),
+        }
+        transaction.set_rollback(True)
+    return facts
+
+
+def test_seeded_billing_is_realistic_and_repeatable(db):
+    first = _billing(21)
+    assert first["charged_all"] and first["fees"] > 0
+    assert all(icd_status(code)[1] == "billable" for code in first["codes"])
+    statuses = first["statuses"]
+    assert statuses.get("paid", 0) + statuses.get("closed", 0) > statuses.get("denied", 0) > 0
+    assert statuses.get("submitted", 0) + statuses.get("accepted", 0) > 0
+    assert first["events_per_claim_ok"] and first["replacements_name_originals"]
+    assert first["denials_noted"]
+    assert first == _billing(21)
