@@ -275,6 +275,18 @@ def create_billing(*, ctx: SeedContext, say: Callable[[str], None] | None = None
         ]
         medicare = bool(active) and payer_kind.get(active[0][1]) == Payer.MEDICARE
         dx, drawn = _visit_lines(rng, kind, age, medicare)
+        days_ago = (ctx.today - dos).days
+        steps = _path(rng, days_ago) if active else []
+        if steps and steps[-1][0] in Claim.UNSENT and rng.random() < 0.06:
+            # A problem typed into the charges that the scrubber will find on the claim.
+            fault = rng.randrange(3)
+            if fault == 0:
+                dx[0] = dx[0].split(".")[0]  # the category, not a billable code
+            elif fault == 1:
+                drawn[0] = (*drawn[0][:3], "")  # no diagnosis pointer
+            else:
+                drawn.append(drawn[0])  # the same line twice
+            steps = steps[:1]
         place = "10" if kind == "TEL" else pos
         made = out_at or start
         charges.add((charge_id, appt_id, patient_id, location_id, dos, place, provider_id,
@@ -290,18 +302,7 @@ def create_billing(*, ctx: SeedContext, say: Callable[[str], None] | None = None
             rows.append(row)
         summary.charges += 1
         if active:
-            days_ago = (ctx.today - dos).days
-            steps = _path(rng, days_ago)
-            claim_dx, claim_rows = list(dx), list(rows)
-            if steps[-1][0] in Claim.UNSENT and rng.random() < 0.06:
-                fault = rng.randrange(3)
-                if fault == 0:
-                    claim_dx[0] = claim_dx[0].split(".")[0]  # the category, not a billable code
-                elif fault == 1:
-                    claim_rows[0] = (*claim_rows[0][:7], "")  # no pointer
-                else:
-                    claim_rows.append(claim_rows[0])  # the same line twice
-                steps = steps[:1]
+            claim_dx, claim_rows = dx, rows
             made_at = dt.datetime.combine(dos, dt.time(17, 0), tzinfo=zone)
             number = add_claim(pk=claim_id, charge_pk=charge_id, patient=patient_id,
                                coverage=active[0], dos=dos, pos=place, provider=provider_id,
