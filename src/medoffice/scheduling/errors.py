@@ -27,6 +27,8 @@ BLOCK_OVERLAP = "block_overlap"
 STILL_SCHEDULED = "still_scheduled"
 # A patient, provider, location, room or appointment type that is switched off.
 INACTIVE = "inactive"
+# The coverage chosen for a visit does not cover its date (not started yet, or ended).
+INACTIVE_COVERAGE = "inactive_coverage"
 # A provider or room booked at a location where they do not work / are not.
 NOT_AT_LOCATION = "not_at_location"
 WRONG_ROOM_KIND = "wrong_room_kind"
@@ -50,6 +52,7 @@ __all__ = [
     "STILL_SCHEDULED",
     "END_BEFORE_START",
     "INACTIVE",
+    "INACTIVE_COVERAGE",
     "INVALID",
     "INVALID_SERIES",
     "INVALID_TIME",

@@ -41,6 +41,7 @@ from medoffice.scheduling.services import (
     record_flow_step,
     reschedule_appointment,
 )
+from medoffice.scheduling.services.checks import covers
 from medoffice.scheduling.views_schedule import (
     BOOK_PERM,
     BOOKING_ROLES,
@@ -277,6 +278,24 @@ def _appointment(pk: int) -> Appointment:
     return appt
 
 
+def _insurance_line(appt: Appointment) -> tuple[str, bool]:
+    """(what the desk reads about the visit's insurance, whether it needs a look)."""
+    from medoffice.patients.selectors import coverage_for
+
+    day = appt.local_start.date()
+    if appt.coverage_id:
+        coverage = appt.coverage
+        chosen = "chosen for this visit"
+    else:
+        coverage = coverage_for(appt.patient_id, on=day)
+        chosen = "primary"
+    if coverage is None:
+        return (f"No active coverage on {day:%m/%d/%Y}: self-pay unless updated", True)
+    if not covers(coverage, appt.location, appt.start):
+        return (f"{coverage.payer.name} ({chosen}) does not cover {day:%m/%d/%Y}", True)
+    return (f"{coverage.payer.name} ({chosen})", False)
+
+
 def _panel_context(request, appt: Appointment, **extra) -> dict:
     now = timezone.now()
     user = request.user
@@ -306,6 +325,7 @@ def _panel_context(request, appt: Appointment, **extra) -> dict:
     return {
         "appt": appt,
         "patient": patient,
+        "insurance": _insurance_line(appt),
         "phone": patient.phone_mobile or patient.phone_home,
         "status_label": Appointment.STATUS_LABELS.get(appt.status, appt.status),
         "type_colour": day_view.safe_colour(appt.appointment_type.colour),

@@ -12,7 +12,7 @@ from ninja import Query, Router, Status
 from medoffice.core.audit import CREATE, UPDATE, VIEW, client_address
 from medoffice.core.audit import record_access as write_access_log
 from medoffice.core.models import Location
-from medoffice.patients.models import Patient
+from medoffice.patients.models import Coverage, Patient
 from medoffice.scheduling.api.common import (
     BOOKING_ROLES,
     FLOW_ROLES,
@@ -81,6 +81,7 @@ def createappointment_or_404(request: HttpRequest, payload: AppointmentIn):
             overbook_reason=payload.overbook_reason,
             allow_outside_template=payload.allow_outside_template,
             notes=payload.notes,
+            coverage=find(Coverage, payload.coverage, "coverage", "coverage"),
         )
         log_access(request, appt, CREATE, "booked")
     return Status(201, appointment_out(appointment_or_404(appt.pk)))

@@ -88,6 +88,7 @@ def appointment_out(appt: Appointment) -> dict:
         "outside_template": appt.outside_template,
         "notes": appt.notes,
         "series": appt.series_id,
+        "coverage": appt.coverage_id,
         "rescheduled_from": appt.rescheduled_from_id,
         "booked_at": local(appt.booked_at),
         "confirmed_at": local(appt.confirmed_at),

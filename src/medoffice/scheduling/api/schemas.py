@@ -62,6 +62,7 @@ class AppointmentIn(Schema):
     overbook_reason: Text = ""
     allow_outside_template: bool = False
     notes: Text = ""
+    coverage: Id | None = None
 
 
 class SeriesIn(Schema):
@@ -102,6 +103,7 @@ class AppointmentOut(Schema):
     outside_template: bool
     notes: str
     series: int | None
+    coverage: int | None
     rescheduled_from: int | None
     booked_at: dt.datetime
     confirmed_at: dt.datetime | None

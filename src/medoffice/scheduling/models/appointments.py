@@ -223,6 +223,15 @@ class Appointment(models.Model):
     outside_template = models.BooleanField(
         default=False, help_text="Booked outside the provider's weekly blocks, as an override."
     )
+    coverage = models.ForeignKey(
+        "patients.Coverage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The insurance the front desk chose for this visit, active on its date; "
+        "empty: billing takes the patient's coverages in order (or self-pay).",
+    )
     series = models.ForeignKey(
         AppointmentSeries,
         null=True,

@@ -32,6 +32,7 @@ from medoffice.scheduling.models import (
 from medoffice.scheduling.models.availability import hhmm
 from medoffice.scheduling.services import guards
 from medoffice.scheduling.services.checks import (
+    check_coverage,
     check_not_blocked,
     check_parties,
     check_room,
@@ -198,6 +199,7 @@ def book_one(
     now: dt.datetime | None = None,
     series: AppointmentSeries | None = None,
     rescheduled_from: Appointment | None = None,
+    coverage=None,
 ) -> Appointment:
     """Check and insert one appointment (inside the caller's transaction)."""
     now = now or timezone.now()
@@ -220,6 +222,7 @@ def book_one(
     )
     notes = clean_text(notes, "notes")
     overbook_reason = clean_text(overbook_reason, "overbook_reason")
+    check_coverage(coverage=coverage, patient=patient, location=location, start=start)
     if room is not None:
         check_room(room=room, location=location, appointment_type=appointment_type)
     in_template = check_template(
@@ -279,6 +282,7 @@ def book_one(
         outside_template=not in_template,
         series=series,
         rescheduled_from=rescheduled_from,
+        coverage=coverage,
         notes=notes,
     )
     detail = dict(decision.detail)
@@ -323,6 +327,7 @@ def book_appointment(
     overbook_reason: str = "",
     allow_outside_template: bool = False,
     notes: str = "",
+    coverage=None,
     now: dt.datetime | None = None,
 ) -> Appointment:
     """Put a visit on the schedule, or raise a DomainError that says why not.
@@ -332,9 +337,10 @@ def book_appointment(
     needs (none for types that need no room). ``overbook_reason`` books over a
     taken slot for a provider who accepts overbooking (ignored when the slot is
     free). ``allow_outside_template`` books outside the provider's blocks and
-    records the override. ``now`` is the booking moment (default: now); the
-    seed passes historical moments. The booking and its ``booked`` event
-    commit together.
+    records the override. ``coverage`` (optional) is the insurance chosen for the
+    visit: the patient's own, active on the visit's date. ``now`` is the booking
+    moment (default: now); the seed passes historical moments. The booking and
+    its ``booked`` event commit together.
     """
     try:
         with transaction.atomic():
@@ -350,6 +356,7 @@ def book_appointment(
                 overbook_reason=overbook_reason,
                 allow_outside_template=allow_outside_template,
                 notes=notes,
+                coverage=coverage,
                 now=now,
             )
     except (IntegrityError, OperationalError) as exc:

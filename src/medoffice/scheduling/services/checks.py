@@ -121,6 +121,42 @@ def check_parties(
         )
 
 
+def covers(coverage, location: Location, start: dt.datetime) -> bool:
+    """True when ``coverage`` is in force on the local date of a visit starting at ``start``."""
+    if coverage is None:
+        return False
+    day = start.astimezone(location.zone).date()
+    return coverage.effective_date <= day and (
+        coverage.end_date is None or coverage.end_date >= day
+    )
+
+
+def check_coverage(*, coverage, patient: Patient, location: Location, start: dt.datetime) -> None:
+    """The coverage chosen for a visit is the patient's and covers the visit's (local) date."""
+    if coverage is None:
+        return
+    if coverage.patient_id != patient.pk:
+        raise errors.invalid(
+            errors.INVALID, "That coverage belongs to another patient.", "coverage"
+        )
+    day = start.astimezone(location.zone).date()
+    payer = coverage.payer.name
+    if coverage.effective_date > day:
+        raise errors.invalid(
+            errors.INACTIVE_COVERAGE,
+            f"The {payer} coverage starts on {coverage.effective_date:%m/%d/%Y}, after the "
+            f"visit ({day:%m/%d/%Y}); choose another coverage or book it as self-pay.",
+            "coverage",
+        )
+    if coverage.end_date is not None and coverage.end_date < day:
+        raise errors.invalid(
+            errors.INACTIVE_COVERAGE,
+            f"The {payer} coverage ended on {coverage.end_date:%m/%d/%Y}, before the visit "
+            f"({day:%m/%d/%Y}); update the patient's insurance or book it as self-pay.",
+            "coverage",
+        )
+
+
 def check_room(*, room: Room, location: Location, appointment_type: AppointmentType) -> None:
     """A room the front desk chose: at the location, in use, and the kind the visit needs."""
     if room.location_id != location.pk:

@@ -13,7 +13,7 @@ from medoffice.scheduling import errors
 from medoffice.scheduling.models import Appointment, AppointmentType, Provider, Room
 from medoffice.scheduling.services import guards
 from medoffice.scheduling.services.booking import book_one, race_error
-from medoffice.scheduling.services.checks import aware_utc, clean_text
+from medoffice.scheduling.services.checks import aware_utc, clean_text, covers
 from medoffice.scheduling.services.events import (
     copy_back,
     locked_appointment,
@@ -180,6 +180,9 @@ def _reschedule(
         now=now,
         series=old.series,
         rescheduled_from=old,
+        # The visit keeps its chosen coverage if that still covers the new date; otherwise
+        # billing falls back to the patient's coverages in order.
+        coverage=old.coverage if covers(old.coverage, location, new_start) else None,
     )
     record_event(
         old,
