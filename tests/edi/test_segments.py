@@ -239,6 +239,18 @@ def test_random_bytes_after_a_good_isa_raise_only_x12error(tail):
     _read_quietly(isa().encode() + b"~" + tail)
 
 
+@settings(max_examples=300)
+@given(st.text(max_size=300))
+def test_any_unicode_after_a_good_isa_raises_only_x12error(tail):
+    _read_quietly(isa() + "~" + tail)
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "①"])
+def test_digits_of_other_scripts_are_not_numbers(digit):
+    exc = _fault(GOOD.replace("SE*4*", f"SE*{digit}*"))
+    assert exc.element == "SE01" and "not a count" in exc.message
+
+
 _X12_ALPHABET = st.sampled_from(list("ISAGETNM1*~:^\r\n 0123456789X"))
 
 

@@ -4,6 +4,9 @@ What travels between the office, the clearinghouse and the payers:
 
 - ``segments`` / ``envelope``: cut any X12 file into segments and check its
   ISA/GS/ST envelopes (``read_x12``).
+- ``x837p``: the claim file dataclasses (``model``) and ``write_837p``.
+- ``guide_check``: pyx12's implementation-guide validator as a second opinion.
+- ``values`` / ``writing``: element spellings and the checked segment writer.
 - ``errors``: ``X12Error`` (a fault in a file we read, with segment and
   position) and ``EdiInputError`` (data we cannot write, with the field).
 

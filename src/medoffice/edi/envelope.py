@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from medoffice.edi.segments import Delimiters, Segment, split_segments
+from medoffice.edi.values import is_digits, read_datetime
 
 
 @dataclass(slots=True)
@@ -94,34 +95,27 @@ def read_x12(data: bytes | str) -> X12Document:
     return X12Document(split.delimiters, split.segments, interchanges, split.warnings)
 
 
-def parse_date(seg: Segment, n: int, value: str | None = None) -> dt.date:
-    """CCYYMMDD (or YYMMDD in the ISA) element ``n`` as a date, or X12Error."""
-    text = seg[n] if value is None else value
+def _isa_datetime(seg: Segment) -> dt.datetime:
+    """ISA09 (YYMMDD) and ISA10 (HHMM): when the interchange was made."""
+    day, time = seg[9], seg[10]
     try:
-        if len(text) == 8 and text.isdigit():
-            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        if len(text) == 6 and text.isdigit() and seg.id == "ISA":
-            return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
+        date = dt.date(2000 + int(day[:2]), int(day[2:4]), int(day[4:]))
     except ValueError:
-        pass
-    raise seg.error(f"{text!r} is not a valid date", n)
-
-
-def parse_time(seg: Segment, n: int) -> dt.time:
-    """HHMM, HHMMSS or HHMMSSd.. element ``n`` as a time, or X12Error."""
-    text = seg[n]
+        date = None
+    if date is None or not is_digits(day):
+        raise seg.error(f"{day!r} is not a valid date (YYMMDD)", 9)
     try:
-        if 4 <= len(text) <= 8 and text.isdigit() and len(text) != 5:
-            seconds = int(text[4:6]) if len(text) >= 6 else 0
-            return dt.time(int(text[:2]), int(text[2:4]), seconds)
+        clock = dt.time(int(time[:2]), int(time[2:]))
     except ValueError:
-        pass
-    raise seg.error(f"{text!r} is not a valid time (HHMM)", n)
+        clock = None
+    if clock is None or not is_digits(time):
+        raise seg.error(f"{time!r} is not a valid time (HHMM)", 10)
+    return dt.datetime.combine(date, clock)
 
 
 def _count(seg: Segment, n: int) -> int:
     text = seg[n]
-    if not text.isdigit() or len(text) > 10:
+    if not is_digits(text) or len(text) > 10:
         raise seg.error(f"{text!r} is not a count", n)
     return int(text)
 
@@ -206,7 +200,7 @@ class _EnvelopeReader:
             if not seg[n].strip():
                 raise seg.error("qualifier is blank", n)
         control = seg[13]
-        if not control.isdigit():
+        if not is_digits(control):
             raise seg.error(f"interchange control number {control!r} is not 9 digits", 13)
         if seg[14] not in ("0", "1"):
             raise seg.error(f"acknowledgment requested must be 0 or 1, not {seg[14]!r}", 14)
@@ -216,7 +210,7 @@ class _EnvelopeReader:
             )
         if not seg[6].strip() or not seg[8].strip():
             raise seg.error("sender or receiver id is blank", 6 if not seg[6].strip() else 8)
-        created = dt.datetime.combine(parse_date(seg, 9), parse_time(seg, 10))
+        created = _isa_datetime(seg)
         return Interchange(
             sender_qualifier=seg[5],
             sender_id=seg[6].rstrip(),
@@ -252,13 +246,13 @@ class _EnvelopeReader:
             if not seg[n]:
                 raise seg.error("required element is empty", n)
         control = seg[6]
-        if not control.isdigit() or len(control) > 9:
+        if not is_digits(control) or len(control) > 9:
             raise seg.error(f"group control number {control!r} is not 1-9 digits", 6)
         if any(g.control_number == control for g in interchange.groups):
             raise seg.error(f"group control number {control} is used twice in this interchange", 6)
         if seg[7] != "X":
             raise seg.error(f"GS07 must be X (ASC X12), not {seg[7]!r}", 7)
-        created = dt.datetime.combine(parse_date(seg, 4), parse_time(seg, 5))
+        created = read_datetime(seg, 4, 5)
         group = FunctionalGroup(
             functional_id=seg[1],
             sender=seg[2],
@@ -284,7 +278,7 @@ class _EnvelopeReader:
     # -- ST/SE -------------------------------------------------------------------------------
 
     def _check_st(self, group: FunctionalGroup, seg: Segment) -> None:
-        if not (len(seg[1]) == 3 and seg[1].isdigit()):
+        if not (len(seg[1]) == 3 and is_digits(seg[1])):
             raise seg.error(f"transaction set id {seg[1]!r} is not 3 digits", 1)
         control = seg[2]
         if not 4 <= len(control) <= 9:

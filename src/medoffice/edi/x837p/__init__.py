@@ -20,6 +20,7 @@ from medoffice.edi.x837p.model import (
     Subscriber,
     SubscriberClaims,
 )
+from medoffice.edi.x837p.writer import write_837p
 
 __all__ = [
     "IMPLEMENTATION",
@@ -40,4 +41,5 @@ __all__ = [
     "Submitter",
     "Subscriber",
     "SubscriberClaims",
+    "write_837p",
 ]
