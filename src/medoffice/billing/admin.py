@@ -3,7 +3,14 @@ there (they change only through their services, which record who and when)."""
 
 from django.contrib import admin
 
-from medoffice.billing.models import Claim, ClaimEvent, PayerFee, Service
+from medoffice.billing.models import (
+    Claim,
+    ClaimBatch,
+    ClaimEvent,
+    PayerFee,
+    Service,
+    SubmissionSettings,
+)
 
 
 @admin.register(Service)
@@ -47,3 +54,14 @@ class ClaimAdmin(_ReadOnly):
 class ClaimEventAdmin(_ReadOnly):
     list_display = ("claim", "at", "user", "from_status", "to_status", "note")
     raw_id_fields = ("claim",)
+
+
+@admin.register(SubmissionSettings)
+class SubmissionSettingsAdmin(admin.ModelAdmin):
+    list_display = ("receiver_name", "sender_id", "receiver_id", "test_files")
+
+
+@admin.register(ClaimBatch)
+class ClaimBatchAdmin(_ReadOnly):
+    list_display = ("interchange_control_number", "created_at", "claim_count", "total_charge")
+    exclude = ("text",)

@@ -39,6 +39,7 @@ from medoffice.billing.models import (
     ClaimLine,
     PayerFee,
     Service,
+    SubmissionSettings,
 )
 from medoffice.billing.services.fee_import import load_starter_services
 from medoffice.billing.services.scrubber import scrub_claims
@@ -196,6 +197,12 @@ def create_billing(*, ctx: SeedContext, say: Callable[[str], None] | None = None
     summary.services = len(services)
     payers = list(Payer.objects.exclude(kind=Payer.SELF_PAY).order_by("pk"))
     summary.payer_fees = _fees(ctx, payers, services)
+    # A clearinghouse account for the demo (test files): batches can be made at once.
+    SubmissionSettings.objects.create(
+        sender_id="CHATTVALFM", receiver_id="DEMOCLEARING", receiver_name="Demo Clearinghouse",
+        submitter_id="CVFM0001", contact_name="Billing Office", contact_phone="7065550100",
+        zip_plus_four="2301", test_files=True,
+    )  # fmt: skip
     payer_kind = {p.pk: p.kind for p in payers}
     biller = User.objects.filter(groups__name=roles.ROLES[roles.BILLER].name).order_by("pk").first()
     biller_id = biller.pk if biller else None

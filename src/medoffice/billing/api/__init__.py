@@ -10,11 +10,12 @@ import lists every refused line.
 
 from ninja import Router
 
-from medoffice.billing.api import charges, claims, fees
+from medoffice.billing.api import batches, charges, claims, fees
 
 router = Router(tags=["billing"])
 router.add_router("", fees.router)
 router.add_router("", charges.router)
 router.add_router("", claims.router)
+router.add_router("", batches.router)
 
 __all__ = ["router"]

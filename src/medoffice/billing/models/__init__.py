@@ -4,6 +4,7 @@ One module per concern; everything other code uses is named here, so
 ``from medoffice.billing.models import Claim`` keeps working.
 """
 
+from medoffice.billing.models.batches import ClaimBatch, ControlNumber, SubmissionSettings
 from medoffice.billing.models.charges import Charge, ChargeDiagnosis, ChargeLine
 from medoffice.billing.models.claims import Claim, ClaimEvent, ClaimLine
 from medoffice.billing.models.fees import PayerFee, Service
@@ -14,11 +15,14 @@ __all__ = [
     "ChargeDiagnosis",
     "ChargeLine",
     "Claim",
+    "ClaimBatch",
     "ClaimEvent",
     "ClaimLine",
+    "ControlNumber",
     "PayerFee",
     "PayerScrubRule",
     "ScrubFinding",
     "ScrubRule",
     "Service",
+    "SubmissionSettings",
 ]

@@ -4,8 +4,11 @@ scrubber's rule table with per-payer choices."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,8 +16,15 @@ from django.views.decorators.http import require_POST
 from medoffice.billing import selectors
 from medoffice.billing.errors import DomainError
 from medoffice.billing.forms import ClaimFilterForm
-from medoffice.billing.models import Claim, PayerScrubRule, ScrubRule
+from medoffice.billing.models import (
+    Claim,
+    ClaimBatch,
+    PayerScrubRule,
+    ScrubRule,
+    SubmissionSettings,
+)
 from medoffice.billing.services import claims as claim_services
+from medoffice.billing.services.batches import create_batch, ready_claims
 from medoffice.billing.services.scrubber import scrub_claims, set_rule_default, set_rule_for_payer
 from medoffice.billing.views.common import may_set_rules, needs, page_of
 from medoffice.core.audit import UPDATE, VIEW, log_patient_access
@@ -63,8 +73,6 @@ def claim_list(request):
 @needs("change_claim", "scrub claims")
 def scrub_listed(request):
     """Scrub the unsent claims the list's filters select (at most 20,000 at once)."""
-    from django.http import QueryDict
-
     request.GET = QueryDict(request.POST.get("query", ""))  # the list's filters, as shown
     _form, filters = _filters(request)
     ids = list(
@@ -236,3 +244,55 @@ def scrub_rules(request):
         "billing/scrub_rules.html",
         {"rows": rows, "payers": payers, "editable": editable},
     )
+
+
+@needs("view_claimbatch", "see claim batches")
+def batch_list(request):
+    page, query = page_of(request, ClaimBatch.objects.select_related("payer", "created_by"))
+    payers = Payer.objects.exclude(kind=Payer.SELF_PAY)
+    return render(
+        request,
+        "billing/batches.html",
+        {
+            "page": page,
+            "query": query,
+            "ready": ready_claims().count(),
+            "payers": payers,
+            "configured": SubmissionSettings.objects.exists(),
+            "may_create": request.user.has_perm("billing.add_claimbatch"),
+        },
+    )
+
+
+@require_POST
+@needs("add_claimbatch", "make claim batches")
+def batch_create(request):
+    payer = None
+    if request.POST.get("payer"):
+        payer = get_object_or_404(Payer, pk=request.POST["payer"])
+    since = None
+    if request.POST.get("since"):
+        try:
+            since = dt.date.fromisoformat(request.POST["since"])
+        except ValueError:
+            messages.error(request, "“Visits from” is not a date.")
+            return redirect("batch_list")
+    try:
+        batch = create_batch(actor=request.user, payer=payer, since=since)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.interchange_control_number:09d}: {batch.claim_count} claims "
+            f"(${batch.total_charge}) ready to download and send.",
+        )
+    return redirect("batch_list")
+
+
+@needs("view_claimbatch", "see claim batches")
+def batch_download(request, pk: int):
+    batch = get_object_or_404(ClaimBatch, pk=pk)
+    response = HttpResponse(batch.text, content_type="text/plain; charset=ascii")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    return response
