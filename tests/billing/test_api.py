@@ -51,7 +51,7 @@ def test_services_add_list_and_refuse(api):
     )
     assert r.status_code == 422 and r.json()["field"] == "modifiers"
     assert [s["code"] for s in biller.get("/api/v1/billing/services").json()] == ["99213"]
-    assert api("front_desk").get("/api/v1/billing/services").status_code == 403
+    assert api("medical_assistant").get("/api/v1/billing/services").status_code == 403
 
 
 def test_import_preview_apply_and_export(api, commercial_payer):

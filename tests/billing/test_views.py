@@ -29,7 +29,7 @@ def test_nav_and_ready_to_bill_list(client_as, make_visit, services):
     text = page.content.decode()
     assert "Ready to bill" in text and "Claims" in text and "Fee schedule" in text
     assert reverse("charge_new", args=[visit.pk]) in text
-    assert client_as("front_desk").get(reverse("billing_ready")).status_code == 403
+    assert client_as("medical_assistant").get(reverse("billing_ready")).status_code == 403
 
 
 def test_charge_entry_shows_field_errors_then_drafts_the_claim(

@@ -55,8 +55,18 @@ ROLES: dict[str, Role] = {
         Role(
             FRONT_DESK,
             "Front desk",
-            "Book, move and cancel visits; check patients in and out; verify insurance.",
-            _SCHEDULE_WORK,
+            "Book, move and cancel visits; check patients in and out; enter the charges the "
+            "provider marked at check-out; verify insurance.",
+            (
+                *_SCHEDULE_WORK,
+                # Charges at check-out (scenario 2), and the claim they open; claim work
+                # (scrubbing, batches, payments) stays with billers and the office manager.
+                "billing.view_service",
+                "billing.*_charge",
+                "billing.*_chargediagnosis",
+                "billing.*_chargeline",
+                "billing.view_claim",
+            ),
         ),
         Role(
             MEDICAL_ASSISTANT,
