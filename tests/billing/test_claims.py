@@ -192,3 +192,26 @@ def test_a_correction_must_name_the_original(charged, biller):
     claim = svc.build_claim(actor=biller, charge=charged)
     with pytest.raises(IntegrityError), transaction.atomic():
         Claim.objects.filter(pk=claim.pk).update(frequency_code="7")
+
+
+def test_a_coverage_chosen_at_booking_is_billed_first_as_the_primary(
+    make_visit, make_coverage, make_patient, services, biller, medicare
+):
+    patient = make_patient()
+    make_coverage(patient=patient)
+    accident = make_coverage(
+        patient=patient, payer=medicare, order=Coverage.SECONDARY, member_id="1EG4TE5MK73"
+    )
+    visit = make_visit(patient=patient)
+    visit.coverage = accident  # what book_appointment(coverage=...) stores
+    visit.save(update_fields=["coverage"])
+    charge = enter_charges(
+        actor=biller, appointment=visit, diagnoses=["J06.9"], lines=[LineInput(code="99213")]
+    )
+
+    first = svc.build_claim(actor=biller, charge=charge)
+
+    assert (first.payer, first.payer_order) == (medicare, Coverage.PRIMARY)
+    walk(first, biller, "scrubbed", "ready", "submitted", "accepted", "partly_paid")
+    second = svc.build_claim(actor=biller, charge=charge)
+    assert (second.coverage.order, second.payer_order) == (Coverage.PRIMARY, Coverage.SECONDARY)

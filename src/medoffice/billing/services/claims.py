@@ -27,14 +27,18 @@ def patient_control_number(pk: int) -> str:
     return f"{PCN_PREFIX}{pk:09d}"
 
 
-def coverages_on(*, patient_id: int, day: dt.date) -> list[Coverage]:
-    """The patient's coverages active on ``day``, primary first."""
-    return list(
+def coverages_on(*, patient_id: int, day: dt.date, first: int | None = None) -> list[Coverage]:
+    """The patient's coverages active on ``day``, primary first — or the coverage ``first``
+    (chosen for the visit at booking) first when it is one of them."""
+    active = list(
         Coverage.objects.filter(patient_id=patient_id, effective_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
         .select_related("payer")
         .order_by("order", "-effective_date")
     )
+    if first is not None:
+        active.sort(key=lambda c: c.pk != first)  # stable: the rest keep their order
+    return active
 
 
 def _snapshot_fields(charge: Charge) -> dict:
@@ -75,14 +79,18 @@ def _record(claim: Claim, *, actor, from_status: str, to_status: str, note: str 
     )
 
 
-def _new_claim(*, actor, charge: Charge, coverage: Coverage, **extra) -> Claim:
+def _new_claim(
+    *, actor, charge: Charge, coverage: Coverage, payer_order: int | None = None, **extra
+) -> Claim:
+    """A draft claim to ``coverage``'s payer; ``payer_order`` is this payer's place in the
+    visit's billing sequence (1 primary …), by default the coverage's own order."""
     now = timezone.now()
     claim = Claim.objects.create(
         charge=charge,
         patient_id=charge.patient_id,
         coverage=coverage,
         payer_id=coverage.payer_id,
-        payer_order=coverage.order,
+        payer_order=payer_order or coverage.order,
         patient_control_number=uuid.uuid4().hex[:20],  # replaced below, once the id is known
         created_by=actor,
         created_at=now,
@@ -100,7 +108,8 @@ def build_claim(*, actor, charge: Charge) -> Claim | None:
     date of service) that has not been billed yet. None when nothing covers the visit
     (self-pay). A secondary claim waits until the claim before it has been decided."""
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
-    active = coverages_on(patient_id=charge.patient_id, day=charge.date_of_service)
+    chosen = charge.appointment.coverage_id if charge.appointment_id else None
+    active = coverages_on(patient_id=charge.patient_id, day=charge.date_of_service, first=chosen)
     if not active:
         return None
     billed = {
@@ -109,13 +118,14 @@ def build_claim(*, actor, charge: Charge) -> Claim | None:
             status=Claim.CLOSED, corrections__frequency_code=Claim.VOID
         )
     }
-    for coverage in active:
+    for position, coverage in enumerate(active, start=1):
         before = billed.get(coverage.pk)
         if before is not None:
             if before.status not in (Claim.PAID, Claim.DENIED, Claim.PARTLY_PAID, Claim.CLOSED):
                 return before  # wait for this payer's decision before billing the next
             continue
-        claim = _new_claim(actor=actor, charge=charge, coverage=coverage)
+        # The visit's first payer is its primary (a coverage chosen at booking goes first).
+        claim = _new_claim(actor=actor, charge=charge, coverage=coverage, payer_order=position)
         _copy_lines(claim, charge)
         claim.save(update_fields=["patient_control_number", "total_charge"])
         _record(
@@ -240,6 +250,7 @@ def _correction(*, actor, claim: Claim, frequency: str, note: str) -> Claim:
         actor=actor,
         charge=charge,
         coverage=original.coverage,
+        payer_order=original.payer_order,
         frequency_code=frequency,
         original=original,
         original_payer_claim_number=original.payer_claim_number,
