@@ -339,11 +339,15 @@ def service_lines(draw, diagnoses: int):
 def claims(draw, number: int):
     diagnoses = tuple(draw(st.lists(icd10, min_size=1, max_size=12, unique=True)))
     frequency = draw(st.sampled_from(["1", "1", "7", "8"]))
+    pos = draw(st.sampled_from(sorted(PLACES_OF_SERVICE)))
+    lines = draw(st.lists(service_lines(len(diagnoses)), min_size=1, max_size=4))
+    # A line names its place of service only when it differs from the claim's.
+    lines = [replace(ln, place_of_service="") if ln.place_of_service == pos else ln for ln in lines]
     return Claim(
         patient_control_number=f"CLM{number:06d}",
-        place_of_service=draw(st.sampled_from(sorted(PLACES_OF_SERVICE))),
+        place_of_service=pos,
         diagnoses=diagnoses,
-        lines=tuple(draw(st.lists(service_lines(len(diagnoses)), min_size=1, max_size=4))),
+        lines=tuple(lines),
         frequency=frequency,
         original_claim_number=draw(ids) if frequency != "1" else "",
         prior_authorization=draw(st.one_of(st.just(""), ids)),
@@ -375,9 +379,9 @@ def subscriber_claims(draw, first_number: int):
         first_name=draw(_words(35)),
         middle_name=draw(st.one_of(st.just(""), _words(25))),
         suffix=draw(st.sampled_from(["", "JR", "III"])),
-        # The guide sends the subscriber's birth date and address only when they are the patient.
+        # The guide sends the subscriber's birth date, sex, address only when they are the patient.
         birth_date=None if dependent else draw(dates),
-        sex=draw(st.sampled_from(["M", "F", "U"])),
+        sex="U" if dependent else draw(st.sampled_from(["M", "F", "U"])),
         address=None if dependent else draw(addresses),
         payer_responsibility=draw(st.sampled_from(["P", "S", "T"])),
         group_number=group_number,

@@ -20,6 +20,7 @@ from medoffice.edi.x837p.model import (
     Subscriber,
     SubscriberClaims,
 )
+from medoffice.edi.x837p.parser import parse_837p
 from medoffice.edi.x837p.writer import write_837p
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "Submitter",
     "Subscriber",
     "SubscriberClaims",
+    "parse_837p",
     "write_837p",
 ]

@@ -163,7 +163,10 @@ class Subscriber:
     ``T`` tertiary. ``claim_filing_indicator`` names the kind of plan (SBR09:
     ``CI`` commercial, ``BL`` Blue Cross/Blue Shield, ``MB`` Medicare part B,
     ``MC`` Medicaid, ``HM`` HMO, ``CH`` Tricare, ``WC`` workers' comp, ...).
-    Birth date, sex and address are required when the subscriber is the patient.
+    Birth date, sex and address are required when the subscriber is the
+    patient, and are not sent otherwise (the guide forbids them then: the
+    patient's go in ``Patient``), so they read back as None, "U" and None.
+    When the card shows a group number, ``group_name`` is not sent either.
     """
 
     member_id: str
