@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from urllib.parse import urlencode, urlsplit
 
 from medoffice.messaging import conf
@@ -40,7 +41,11 @@ class HttpGateway:
                 if parts.scheme == "https"
                 else http.client.HTTPConnection
             )
-            self._conn = cls(parts.hostname, parts.port, timeout=self.timeout)
+            conn = cls(parts.hostname, parts.port, timeout=self.timeout)
+            conn.connect()
+            # Small requests on a kept-alive connection: do not wait to fill a packet.
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conn = conn
         return self._conn
 
     def _drop(self) -> None:
@@ -84,8 +89,8 @@ class HttpGateway:
 
     def _post(self, path: str, form: str, headers: dict) -> tuple[int, dict]:
         for attempt in (1, 2):
-            conn = self._connection()
             try:
+                conn = self._connection()
                 conn.request("POST", path, body=form, headers=headers)
                 response = conn.getresponse()
                 raw = response.read()

@@ -33,8 +33,11 @@ from medoffice.messaging.services.composing import values_for
 from medoffice.messaging.services.messages import log, queue_message
 from medoffice.messaging.services.reminders import why_stale
 from medoffice.messaging.templating import CHANNEL_LABELS, SMS
+from medoffice.scheduling.models import Appointment
 
 BATCH = 50
+# Successes are recorded this many at a time (one commit each).
+RECORD_EVERY = 25
 
 
 @dataclass
@@ -167,25 +170,41 @@ def _failure_words(message: Message, exc: PermanentFailure) -> str:
 
 
 def deliver(
-    message: Message, *, now: dt.datetime | None = None, report: SendReport | None = None
+    message: Message,
+    *,
+    now: dt.datetime | None = None,
+    report: SendReport | None = None,
+    opted_out: set[str] | None = None,
+    sent_later: list | None = None,
 ) -> str:
-    """Send one claimed message and record what happened; returns its new status."""
+    """Send one claimed message and record what happened; returns its new status.
+
+    With ``sent_later``, a success is appended there for :func:`record_sent` instead of
+    written at once (failures are always written at once). A worker that dies before
+    recording leaves the message ``sending``; it is sent again after the lease with the
+    same idempotency key, which the provider answers without delivering twice.
+    """
     now = now or timezone.now()
     report = report if report is not None else SendReport()
     if message.appointment_id:
+        # The visit as it is now, not as it was when the message was claimed.
+        current = (
+            Appointment.objects.filter(pk=message.appointment_id).values("status", "start").get()
+        )
+        message.appointment.status, message.appointment.start = current["status"], current["start"]
         why = why_stale(message.appointment, now)
         if why:
             if _finish(message, status=Message.CANCELLED, cancelled_at=now, error=why):
                 log(message, MessageEvent.CANCELLED, why, at=now)
                 report.cancelled += 1
             return message.status
-    why = channels.why_not(
-        message.patient,
-        message.channel,
-        OptOut.objects.filter(patient_id=message.patient_id, ended_at__isnull=True).values_list(
-            "channel", flat=True
-        ),
-    )
+    if opted_out is None:
+        opted_out = set(
+            OptOut.objects.filter(patient_id=message.patient_id, ended_at__isnull=True).values_list(
+                "channel", flat=True
+            )
+        )
+    why = channels.why_not(message.patient, message.channel, opted_out)
     if why and "opted out" in why:
         if _finish(message, status=Message.CANCELLED, cancelled_at=now, error=f"patient {why}"):
             log(message, MessageEvent.CANCELLED, f"patient {why}", at=now)
@@ -217,23 +236,39 @@ def deliver(
         if message.status == Message.FAILED:
             _fall_back(message, words, now, report)
         return message.status
-    with transaction.atomic():
-        if _finish(
-            message,
-            status=Message.SENT,
-            sent_at=now,
-            provider_message_id=result.provider_message_id[:100],
-            error="",
-        ):
-            log(
-                message,
-                MessageEvent.SENT,
-                f"accepted by the provider as {result.provider_message_id}"
-                + (f" ({result.status})" if result.status else ""),
-                at=now,
-            )
-            report.sent += 1
+    if sent_later is not None:
+        sent_later.append((message, result, now))
+        message.status = Message.SENT
+        return message.status
+    record_sent([(message, result, now)], report)
     return message.status
+
+
+def record_sent(outcomes: list, report: SendReport) -> None:
+    """Record messages the provider took, in one transaction (a batch costs one commit)."""
+    events = []
+    with transaction.atomic():
+        for message, result, now in outcomes:
+            if _finish(
+                message,
+                status=Message.SENT,
+                sent_at=now,
+                provider_message_id=result.provider_message_id[:100],
+                error="",
+            ):
+                events.append(
+                    MessageEvent(
+                        message=message,
+                        kind=MessageEvent.SENT,
+                        at=now,
+                        detail=(
+                            f"accepted by the provider as {result.provider_message_id}"
+                            + (f" ({result.status})" if result.status else "")
+                        )[:300],
+                    )
+                )
+        MessageEvent.objects.bulk_create(events)
+    report.sent += len(events)
 
 
 def _temporary(message: Message, reason: str, now: dt.datetime, report: SendReport) -> str:
@@ -280,8 +315,25 @@ def send_due_messages(
         claimed = claim_due(limit=batch, now=clock())
         if not claimed:
             return report
+        opted: dict[int, set[str]] = {}
+        for patient_id, channel in OptOut.objects.filter(
+            patient_id__in={m.patient_id for m in claimed}, ended_at__isnull=True
+        ).values_list("patient_id", "channel"):
+            opted.setdefault(patient_id, set()).add(channel)
+        sent_later: list = []
         for message in claimed:
-            deliver(message, now=clock(), report=report)
+            deliver(
+                message,
+                now=clock(),
+                report=report,
+                opted_out=opted.get(message.patient_id, set()),
+                sent_later=sent_later,
+            )
+            if len(sent_later) >= RECORD_EVERY:
+                record_sent(sent_later, report)
+                sent_later = []
+        if sent_later:
+            record_sent(sent_later, report)
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             return report
 
