@@ -5,6 +5,8 @@ What travels between the office, the clearinghouse and the payers:
 - ``segments`` / ``envelope``: cut any X12 file into segments and check its
   ISA/GS/ST envelopes (``read_x12``).
 - ``x837p``: the claim file dataclasses (``model``) and ``write_837p``.
+- ``x999`` (``read_999``): implementation acknowledgments, per batch.
+- ``x277`` (``read_277``): 277CA claim acknowledgments (and 277 status), per claim.
 - ``guide_check``: pyx12's implementation-guide validator as a second opinion.
 - ``values`` / ``writing``: element spellings and the checked segment writer.
 - ``errors``: ``X12Error`` (a fault in a file we read, with segment and

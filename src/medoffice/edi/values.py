@@ -70,9 +70,9 @@ def read_int(seg: Segment, n: int, text: str | None = None) -> int:
 
 
 def read_date(seg: Segment, n: int, text: str | None = None) -> dt.date:
-    """CCYYMMDD element ``n`` (or ``text``) as a date."""
+    """CCYYMMDD element ``n`` (or ``text``) as a date; years before 1800 are refused."""
     value = seg[n] if text is None else text
-    if len(value) == 8 and is_digits(value):
+    if len(value) == 8 and is_digits(value) and value >= "18000101":
         try:
             return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
         except ValueError:
