@@ -164,3 +164,26 @@ def test_many_claims_in_few_queries(make_claim, biller, django_assert_max_num_qu
     with django_assert_max_num_queries(16):
         summary = scrub_claims(actor=biller, claim_ids=ids, today=TODAY)
     assert summary.clean == 6
+
+
+def test_duplicate_claims_are_found_until_one_is_closed(
+    make_visit, make_coverage, make_patient, services, biller
+):
+    patient = make_patient()
+    make_coverage(patient=patient)
+    claims = []
+    for _ in range(2):
+        charge = enter_charges(
+            actor=biller,
+            appointment=make_visit(patient=patient),
+            diagnoses=["I10"],
+            lines=[LineInput(code="99213", pointers="1")],
+        )
+        claims.append(claim_services.build_claim(actor=biller, charge=charge))
+    scrub_claims(actor=biller, claim_ids=[c.pk for c in claims], today=TODAY)
+    assert all("duplicate_claim" in codes_found(c) for c in claims)
+    message = ScrubFinding.objects.get(claim=claims[0], rule__code="duplicate_claim").message
+    assert claims[1].patient_control_number in message
+    claim_services.close_claim(actor=biller, claim=claims[1], note="Billed twice")
+    scrub_claim(actor=biller, claim=claims[0], today=TODAY)
+    assert codes_found(claims[0]) == set()

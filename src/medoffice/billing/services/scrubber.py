@@ -278,6 +278,7 @@ def check_claim(
 # hash tells), the payer's name and filing limit, the providers' NPIs.
 _FIELDS = (
     "id", "status", "payer_id", "patient_id", "coverage_id", "date_of_service",
+    "frequency_code", "total_charge",
     "place_of_service", "rendering_provider_id", "billing_provider_id", "referring_npi",
     "diagnosis_codes",
     "payer__id", "payer__name", "payer__timely_filing_days",
@@ -305,6 +306,35 @@ def _claims_query(ids: list[int]):
     )
 
 
+def _duplicates(claims: list[Claim]) -> dict[int, str]:
+    """Claim id -> the number of another original claim, not closed, for the same patient,
+    payer, date of service and total (one query for the chunk)."""
+    if not claims:
+        return {}
+    key = {c.pk: (c.patient_id, c.payer_id, c.date_of_service, c.total_charge) for c in claims}
+    seen: dict[tuple, list[tuple[int, str]]] = {}
+    others = (
+        Claim.objects.filter(
+            patient_id__in={k[0] for k in key.values()},
+            date_of_service__in={k[2] for k in key.values()},
+            frequency_code=Claim.ORIGINAL,
+        )
+        .exclude(status=Claim.CLOSED)
+        .values_list("pk", "patient_id", "payer_id", "date_of_service", "total_charge",
+                     "patient_control_number")
+    )  # fmt: skip
+    for pk, patient, payer, dos, total, number in others:
+        seen.setdefault((patient, payer, dos, total), []).append((pk, number))
+    twins = {}
+    for claim in claims:
+        if claim.frequency_code != Claim.ORIGINAL:
+            continue
+        other = [n for pk, n in seen.get(key[claim.pk], ()) if pk != claim.pk]
+        if other:
+            twins[claim.pk] = other[0]
+    return twins
+
+
 @transaction.atomic
 def _scrub_chunk(ids: list[int], *, actor, rules: _Rules, today, group_npi, summary) -> None:
     empty_id_hash = identifier_hash("")
@@ -313,22 +343,28 @@ def _scrub_chunk(ids: list[int], *, actor, rules: _Rules, today, group_npi, summ
     lines = ClaimLine.objects.filter(claim_id__in=list(by_claim)).only(*_LINE_FIELDS)
     for line in lines.order_by("claim_id", "line_number"):
         by_claim[line.claim_id].append(line)
+    twins = _duplicates(claims)
     now = timezone.now()
     findings: list[ScrubFinding] = []
     events: list[ClaimEvent] = []
     to_draft, to_scrubbed, stay = [], [], []
     for claim in claims:
-        kept = [
-            f
-            for f in check_claim(
-                claim,
-                lines=by_claim[claim.pk],
-                today=today,
-                group_npi=group_npi,
-                empty_id_hash=empty_id_hash,
+        found = check_claim(
+            claim,
+            lines=by_claim[claim.pk],
+            today=today,
+            group_npi=group_npi,
+            empty_id_hash=empty_id_hash,
+        )
+        if claim.pk in twins:
+            found.append(
+                Found(
+                    "duplicate_claim",
+                    f"Claim {twins[claim.pk]} bills the same patient, payer, date of service "
+                    "and amount.",
+                )
             )
-            if rules.on(claim.payer_id, f.code)
-        ]
+        kept = [f for f in found if rules.on(claim.payer_id, f.code)]
         errors = 0
         for f in kept:
             rule = rules.by_code[f.code]
