@@ -46,20 +46,25 @@ def queue_message(
     actor=None,
     note: str = "",
     now: dt.datetime | None = None,
+    immediate: bool = False,
 ) -> Message | None:
-    """Compose and queue one message; its send time keeps to quiet and contact hours.
+    """Compose and queue one message; its send time keeps to quiet and contact hours
+    (unless ``immediate``: an answer to a text the patient just sent).
 
     Returns None (and queues nothing) when a reminder would have to go after the visit.
     """
     now = now or timezone.now()
     zone = channels.zone_for(patient, appointment.location if appointment else None)
-    when, moved = channels.send_time(
-        max(planned_for, now) if fallback_of is not None else planned_for,
-        patient=patient,
-        channel=route.channel,
-        zone=zone,
-        not_after=appointment.start if appointment is not None else None,
-    )
+    if immediate:
+        when, moved = planned_for, ""
+    else:
+        when, moved = channels.send_time(
+            max(planned_for, now) if fallback_of is not None else planned_for,
+            patient=patient,
+            channel=route.channel,
+            zone=zone,
+            not_after=appointment.start if appointment is not None else None,
+        )
     if when is None:
         return None
     subject, body = compose(purpose, route.channel, values)

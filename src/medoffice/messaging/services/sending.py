@@ -32,7 +32,7 @@ from medoffice.messaging.models import Message, MessageEvent, OptOut
 from medoffice.messaging.services.composing import values_for
 from medoffice.messaging.services.messages import log, queue_message
 from medoffice.messaging.services.reminders import why_stale
-from medoffice.messaging.templating import CHANNEL_LABELS, SMS
+from medoffice.messaging.templating import CHANNEL_LABELS, SMS, STOP_REPLY
 from medoffice.scheduling.models import Appointment
 
 BATCH = 50
@@ -205,7 +205,7 @@ def deliver(
             )
         )
     why = channels.why_not(message.patient, message.channel, opted_out)
-    if why and "opted out" in why:
+    if why and "opted out" in why and message.purpose != STOP_REPLY:
         if _finish(message, status=Message.CANCELLED, cancelled_at=now, error=f"patient {why}"):
             log(message, MessageEvent.CANCELLED, f"patient {why}", at=now)
             report.cancelled += 1
