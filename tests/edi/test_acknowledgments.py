@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x277 import read_277
 from medoffice.edi.x999 import ElementError, SegmentError, read_999
-from tests.edi.samples import needs_samples, read_sample, sample_files, sample_id
+from tests.edi.samples import needs_samples, read_sample
 from tests.edi.x12text import interchange
 
 # -- 999 -----------------------------------------------------------------------------------
@@ -267,19 +267,6 @@ def test_a_malformed_277ca_is_refused_whole_with_its_place(old, new, segment_id,
 def test_a_truncated_277ca_is_refused():
     with pytest.raises(X12Error, match="cut short"):
         read_277(GOOD_CA[: GOOD_CA.index("SVC*")])
-
-
-# -- every reader against every sample: a result or an X12Error, nothing else ----------------
-
-
-@needs_samples
-@pytest.mark.parametrize("reader", [read_999, read_277], ids=["999", "277"])
-@pytest.mark.parametrize("path", sample_files(), ids=sample_id)
-def test_acknowledgment_readers_on_every_sample_raise_only_x12error(reader, path):
-    try:
-        reader(path.read_bytes())
-    except X12Error as exc:
-        assert exc.describe()
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,6 +7,7 @@ What travels between the office, the clearinghouse and the payers:
 - ``x837p``: the claim file dataclasses (``model``) and ``write_837p``.
 - ``x999`` (``read_999``): implementation acknowledgments, per batch.
 - ``x277`` (``read_277``): 277CA claim acknowledgments (and 277 status), per claim.
+- ``x835`` (``read_835``): remittance advice: payments, adjustments, remarks, PLB.
 - ``guide_check``: pyx12's implementation-guide validator as a second opinion.
 - ``values`` / ``writing``: element spellings and the checked segment writer.
 - ``errors``: ``X12Error`` (a fault in a file we read, with segment and
