@@ -305,6 +305,15 @@ def test_bad_billing_providers_are_refused(provider_change, field):
     assert info.value.field == f"batches[0].providers[0].provider.{field}"
 
 
+def test_at_most_100_claims_per_subscriber():
+    claims = tuple(claim(f"C{i}") for i in range(101))
+    made = claim_file(ProviderClaims(GROUP, (SubscriberClaims(SELF, PAYER, claims),)))
+    with pytest.raises(EdiInputError) as info:
+        write_837p(made)
+    assert info.value.field == "batches[0].providers[0].subscribers[0].claims"
+    assert "100 per subscriber" in info.value.message
+
+
 def test_a_subscriber_who_is_the_patient_needs_birth_date_and_address():
     sub = dataclasses.replace(SELF, address=None)
     made = claim_file(ProviderClaims(GROUP, (SubscriberClaims(sub, PAYER, (claim("C1"),)),)))

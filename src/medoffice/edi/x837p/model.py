@@ -294,7 +294,8 @@ class Claim:
 class SubscriberClaims:
     """The claims for one insured person at one payer (2000B), for them or for
     one dependent (``patient`` set: 2000C). A subscriber with claims of their
-    own and for a child appears twice, once each way."""
+    own and for a child appears twice, once each way. The guide allows at
+    most 100 claims here; more go in another ``SubscriberClaims``."""
 
     subscriber: Subscriber
     payer: Payer

@@ -44,6 +44,7 @@ NDC = re.compile(r"[0-9]{11}")
 DIGITS = re.compile(r"[0-9]+")
 
 MAX_LINES = 50
+MAX_CLAIMS = 100  # loop 2300 per subscriber (2000B/2000C)
 MAX_DIAGNOSES = 12
 RELATIONSHIPS = frozenset(["01", "19", "20", "21", "39", "40", "53", "G8"])
 _FILING_TABLE = "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ"
@@ -255,6 +256,10 @@ class _Writer(SegmentWriter):
     def subscriber_claims(self, sc: SubscriberClaims, parent: str, path: str) -> None:
         if not sc.claims:
             raise EdiInputError(f"{path}.claims", "needs at least one claim")
+        if len(sc.claims) > MAX_CLAIMS:
+            raise EdiInputError(
+                f"{path}.claims", f"{len(sc.claims)} claims: the guide allows 100 per subscriber"
+            )
         sub, patient = sc.subscriber, sc.patient
         me = self.open_hl(parent, "22", patient is not None)
         self.subscriber(sub, patient is None, f"{path}.subscriber")
