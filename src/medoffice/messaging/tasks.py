@@ -1,8 +1,9 @@
 """Messaging's background work, run by ``medoffice worker``.
 
 - ``messaging_clock``: every ``MEDOFFICE_MESSAGING_CLOCK`` seconds, plan reminders (and
-  cancel the stale ones), then start senders when messages are due. It books its own next
-  round *first*, so a worker killed in the middle of a round does not stop the clock.
+  cancel the stale ones), offer freed times to the waitlist, then start senders when
+  messages are due. It books its own next round *first*, so a worker killed in the
+  middle of a round does not stop the clock.
 - ``send_due_messages_task``: claim and send due messages until none are left (any number
   may run at once: claims never overlap).
 
@@ -20,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from medoffice.core.tasks import retrying_task
 from medoffice.messaging import conf
+from medoffice.messaging.services.offers import offer_freed_slots
 from medoffice.messaging.services.reminders import plan_reminders
 from medoffice.messaging.services.sending import BATCH, due_count, send_due_messages
 
@@ -40,11 +42,13 @@ def messaging_clock() -> dict:
     """One round: book the next round, plan reminders, start senders for what is due."""
     _book_next_round(exclude_running=True)
     report = plan_reminders()
+    offers = offer_freed_slots()
     started = start_senders()
     return {
         "queued": report.queued,
         "cancelled": report.cancelled,
         "no_channel": report.no_channel,
+        "offers_made": offers,
         "senders_started": started,
     }
 

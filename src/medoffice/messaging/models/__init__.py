@@ -3,6 +3,7 @@
 - :mod:`.rules` — ``ReminderRule``, ``MessageTemplate``
 - :mod:`.messages` — ``Message`` (with its ``MessageEvent`` delivery log), ``OptOut``,
   ``CallbackRequest``, ``InboundMessage``
+- :mod:`.offers` — ``WaitlistOffer``, ``OfferRecipient``
 
 Writes go through :mod:`medoffice.messaging.services`.
 """
@@ -14,7 +15,8 @@ from medoffice.messaging.models.messages import (
     MessageEvent,
     OptOut,
 )
-from medoffice.messaging.models.rules import MessageTemplate, ReminderRule
+from medoffice.messaging.models.offers import OfferRecipient, WaitlistOffer
+from medoffice.messaging.models.rules import MessageTemplate, RecallRule, ReminderRule
 
 __all__ = [
     "CallbackRequest",
@@ -22,6 +24,9 @@ __all__ = [
     "Message",
     "MessageEvent",
     "MessageTemplate",
+    "OfferRecipient",
     "OptOut",
+    "RecallRule",
     "ReminderRule",
+    "WaitlistOffer",
 ]

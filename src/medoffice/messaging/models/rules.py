@@ -65,6 +65,33 @@ class ReminderRule(models.Model):
         return describe_offset(self.minutes_before)
 
 
+class RecallRule(models.Model):
+    """Patients are due again ``months_after`` months after their last visit of one type (e.g. an
+    annual physical 12 months after the last); the recall list shows those with nothing booked."""
+
+    appointment_type = models.OneToOneField(
+        AppointmentType, on_delete=models.PROTECT, related_name="recall_rule"
+    )
+    months_after = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="1 to 60 months after the last visit of this type.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["appointment_type__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months_after__gte=1) & Q(months_after__lte=60),
+                name="recallrule_months_range",
+                violation_error_message="A recall comes 1 to 60 months after the last visit.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type}: {self.months_after} months after the last"
+
+
 class MessageTemplate(models.Model):
     """The office's own words for one purpose on one channel (a reminder by text, by email …).
 
