@@ -9,6 +9,8 @@ What travels between the office, the clearinghouse and the payers:
 - ``x277`` (``read_277``): 277CA claim acknowledgments (and 277 status), per claim.
 - ``x835`` (``read_835``): remittance advice: payments, adjustments, remarks, PLB.
 - ``guide_check``: pyx12's implementation-guide validator as a second opinion.
+- ``validate`` (``validate_x12``): all of the above for one file, as
+  ``medoffice edi validate FILE`` prints it.
 - ``values`` / ``writing``: element spellings and the checked segment writer.
 - ``errors``: ``X12Error`` (a fault in a file we read, with segment and
   position) and ``EdiInputError`` (data we cannot write, with the field).
