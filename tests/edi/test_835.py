@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medoffice.edi.errors import X12Error
+from medoffice.edi.guide_check import validate_with_pyx12
 from medoffice.edi.x835 import Adjustment, ProviderAdjustment, read_835
 from tests.edi.samples import needs_samples, pyx12_verdicts, read_sample, sample_files, sample_id
 from tests.edi.x12text import interchange
@@ -174,9 +175,9 @@ PLB = ["PLB*1234567893*20241231*L6:INT*-1.5*WO:OVERPAY-1*20"]
 
 
 def remit(header=HEADER, claims=CLAIMS, plb=PLB) -> str:
-    return interchange(
-        [*header, *claims, *plb], st="835", version="005010X221A1", functional_id="HP"
-    )
+    # The 835 guide marks ST03 "not used": the version is in GS08 only.
+    body = [*header, *claims, *plb]
+    return interchange(body, st="835", version="005010X221A1", functional_id="HP", st03=False)
 
 
 def test_claims_lines_adjustments_and_plb():
@@ -213,6 +214,15 @@ def test_claims_lines_adjustments_and_plb():
         ProviderAdjustment("1234567893", dt.date(2024, 12, 31), "L6", Decimal("-1.5"), "INT"),
         ProviderAdjustment("1234567893", dt.date(2024, 12, 31), "WO", Decimal(20), "OVERPAY-1"),
     )
+
+
+def test_the_hand_made_remittance_passes_pyx12():
+    report = validate_with_pyx12(remit())
+    assert report.checked and report.findings == ()
+    with_st03 = remit().replace("ST*835*0001~", "ST*835*0001*005010X221A1~")
+    assert [(f.segment_id, f.element) for f in validate_with_pyx12(with_st03).findings] == [
+        ("ST", "ST03")
+    ]
 
 
 def test_imbalances_are_listed_in_words():

@@ -21,6 +21,7 @@ def interchange(
     sep: str = "*",
     term: str = "~",
     newline: str = "",
+    st03: bool = True,
 ) -> str:
     """ISA/GS/ST ... SE/GE/IEA around ``body`` (segments written with '*', no terminators)."""
     body = [s.replace("*", sep) for s in body]
@@ -29,7 +30,7 @@ def interchange(
         sep.join(
             ["GS", functional_id, "SENDER", "RECEIVER", "20240105", "1230", "7", "X", version]
         ),
-        sep.join(["ST", st, "0001", version]),
+        sep.join(["ST", st, "0001", version] if st03 else ["ST", st, "0001"]),
         *body,
         sep.join(["SE", str(len(body) + 2), "0001"]),
         sep.join(["GE", "1", "7"]),

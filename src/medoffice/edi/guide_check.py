@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 
 #: Versions pyx12 has no map for, and the map that checks them as well as any.
@@ -73,10 +74,11 @@ def validate_with_pyx12(text: str) -> GuideReport:
             text = text.replace(version, substitute)
             note = f"pyx12 has no {version} map; checked against {substitute}"
     out = io.StringIO()
-    # pyx12 logs each finding as well as reporting it; keep that off the operator's screen.
+    # pyx12 logs each finding as well as reporting it: keep that off the operator's screen,
+    # but keep the lines, since errors in ISA/GS/ST elements reach only the log.
     logger = logging.getLogger("pyx12")
-    quiet = logging.NullHandler()
-    logger.addHandler(quiet)
+    captured = _Capture()
+    logger.addHandler(captured)
     propagated, logger.propagate = logger.propagate, False
     try:
         valid = pyx12.x12n_document.x12n_document(
@@ -91,12 +93,36 @@ def validate_with_pyx12(text: str) -> GuideReport:
     except Exception as exc:  # pyx12 is not ours; report what it tripped on, never crash
         return GuideReport(False, note=f"pyx12 failed on this file: {type(exc).__name__}: {exc}")
     finally:
-        logger.removeHandler(quiet)
+        logger.removeHandler(captured)
         logger.propagate = propagated
-    findings = tuple(_findings(json.loads(out.getvalue() or "{}")))
+    findings = list(_findings(json.loads(out.getvalue() or "{}")))
+    findings += captured.findings
     if not valid and not findings:
-        findings = (GuideFinding(None, None, None, "", "pyx12 reports the file invalid"),)
-    return GuideReport(True, findings, note)
+        findings = [GuideFinding(None, None, None, "", "pyx12 reports the file invalid")]
+    findings.sort(key=lambda f: f.segment_number or 0)
+    return GuideReport(True, tuple(findings), note)
+
+
+_ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+_LOG_LINE = re.compile(r"Line:(\d+) (?:SEG|ELE|ST|GS|ISA)[^ ]* - (.*)")
+
+
+class _Capture(logging.Handler):
+    """pyx12's error log lines ('Line:3 ELE:10 - Data element ... (ST03) ...') as findings."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.findings: list[GuideFinding] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _LOG_LINE.match(record.getMessage())
+        if match:
+            line, message = int(match.group(1)), match.group(2)
+            ref = re.search(r"\(([A-Z][A-Z0-9]{1,2}?)(\d{2})(?:-(\d+))?\)", message)
+            if ref and ref.group(1) in _ENVELOPE:  # the JSON report has all the others
+                element = f"{ref.group(1)}{ref.group(2)}"
+                element += f"-{int(ref.group(3))}" if ref.group(3) else ""
+                self.findings.append(GuideFinding(line, ref.group(1), element, "", message))
 
 
 def _findings(doc: dict):
