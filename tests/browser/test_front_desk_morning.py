@@ -19,10 +19,11 @@ import pytest
 from medoffice.patients.models import Patient, mrn_from_sequence
 from medoffice.scheduling.models import Appointment, Provider
 from medoffice.scheduling.services import add_to_waitlist, book_appointment, cancel_appointment
-from tests.browser.test_schedule_flow import CHICAGO, Clock, _npi
+from tests.browser.test_schedule_flow import CHICAGO, Clock
 from tests.browser.test_schedule_flow import office as office  # the same office: Dr. Patel
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import PASSWORD
+from tests.scheduling.conftest import valid_npi
 
 expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def morning(office, location, make_user, monday):
     two patients on the waitlist for a follow-up this week; a second provider, Dr. Khan."""
     maria = make_user("front_desk", first_name="Maria", home_location=location)
     khan = Provider.objects.create(
-        first_name="Omar", last_name="Khan", credentials="MD", npi=_npi(31)
+        first_name="Omar", last_name="Khan", credentials="MD", npi=valid_npi(31)
     )
     khan.locations.add(location)
     patel, follow_up = office["patel"], office["follow_up"]

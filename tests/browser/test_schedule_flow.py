@@ -26,6 +26,7 @@ from medoffice.scheduling.models import (
 from medoffice.scheduling.services import book_appointment, record_flow_step
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import PASSWORD
+from tests.scheduling.conftest import valid_npi
 
 expect = pytest.importorskip("playwright.sync_api", reason="needs the playwright package").expect
 pytestmark = pytest.mark.browser
@@ -55,20 +56,11 @@ def clock(monkeypatch):
     return Clock(monkeypatch, dt.datetime.now(CHICAGO).date())
 
 
-def _npi(n: int) -> str:
-    body = f"1{n:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
-
-
 @pytest.fixture
 def office(location):
     """Main: Dr. Patel every day 8:00–17:00, two exam rooms, follow-ups, Grace Okafor."""
     patel = Provider.objects.create(
-        first_name="Priya", last_name="Patel", credentials="MD", npi=_npi(7)
+        first_name="Priya", last_name="Patel", credentials="MD", npi=valid_npi(7)
     )
     patel.locations.add(location)
     for weekday in range(7):
@@ -200,7 +192,7 @@ def test_schedule_pages_look_right_at_desktop_and_tablet_width(
         [("Omar", "Khan", "NP"), ("Lena", "Novak", "MD")], start=1
     ):
         doctor = Provider.objects.create(
-            first_name=first, last_name=last, credentials=cred, npi=_npi(20 + n)
+            first_name=first, last_name=last, credentials=cred, npi=valid_npi(20 + n)
         )
         doctor.locations.add(location)
         AvailabilityTemplate.objects.bulk_create(

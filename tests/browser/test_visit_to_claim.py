@@ -85,15 +85,18 @@ def clinic(office, location, make_user, monkeypatch):
     diaz = _insured(2, "Rosa", "Diaz", payer)
     patel, follow_up = office["patel"], office["follow_up"]
 
+    def book(patient, hhmm):
+        return book_appointment(
+            actor=people["maria"],
+            patient=patient,
+            provider=patel,
+            location=location,
+            appointment_type=follow_up,
+            start=clock.at(hhmm),
+        )
+
     clock.set("7:30")
-    early = book_appointment(
-        actor=people["maria"],
-        patient=diaz,
-        provider=patel,
-        location=location,
-        appointment_type=follow_up,
-        start=clock.at("8:00"),
-    )
+    early = book(diaz, "8:00")
     for step, hhmm in (("arrived", "7:55"), ("roomed", "8:05"), ("with_provider", "8:10")):
         record_flow_step(
             actor=people["ahmed"],
@@ -117,14 +120,7 @@ def clinic(office, location, make_user, monkeypatch):
     Claim.objects.filter(pk=claim.pk).update(diagnosis_codes="E11")
 
     clock.set("10:20")
-    visit = book_appointment(
-        actor=people["maria"],
-        patient=lee,
-        provider=patel,
-        location=location,
-        appointment_type=follow_up,
-        start=clock.at("10:30"),
-    )
+    visit = book(lee, "10:30")
     record_flow_step(actor=people["maria"], appointment=visit, step="arrived", at=clock.at("10:28"))
     clock.set("10:40")
     return {"clock": clock, "lee": lee, "diaz": diaz, "visit": visit, **people}
