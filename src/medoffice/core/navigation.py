@@ -28,6 +28,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Ready to bill", "billing_ready", "billing.add_charge"),
     NavItem("Claims", "claim_list", "billing.view_claim"),
     NavItem("Fee schedule", "fee_schedule", "billing.view_service"),
+    NavItem("Messages", "messaging_log", "messaging.view_message"),
+    NavItem("Call-backs", "messaging_callbacks", "messaging.view_callbackrequest"),
 )
 
 

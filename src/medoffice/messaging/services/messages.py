@@ -190,3 +190,30 @@ def opt_in(*, patient: Patient, channel: str, actor, now=None) -> int:
     return OptOut.objects.filter(patient=patient, channel=channel, ended_at__isnull=True).update(
         ended_at=now, ended_by=actor if getattr(actor, "is_authenticated", False) else None
     )
+
+
+@transaction.atomic
+def handle_callback(*, actor, request, outcome: str, now=None):
+    """Someone called the patient back (or dealt with it otherwise): off the open list."""
+    from medoffice.messaging.models import CallbackRequest
+
+    now = now or timezone.now()
+    pk = request.pk if isinstance(request, CallbackRequest) else request
+    locked = CallbackRequest.objects.select_for_update().filter(pk=pk).first()
+    if locked is None:
+        raise errors.DomainError(
+            errors.NOT_FOUND, f"There is no call-back request {pk}.", None, status=404
+        )
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise errors.invalid(
+            errors.INVALID, "Say what was done (e.g. 'moved to Tue 9:00').", "outcome"
+        )
+    if len(outcome) > 200:
+        raise errors.invalid(errors.INVALID, "Keep it to 200 characters.", "outcome")
+    if locked.handled_at is not None:
+        raise errors.conflict(errors.INVALID_TRANSITION, "This call-back was already handled.")
+    locked.handled_at, locked.outcome = now, outcome
+    locked.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(update_fields=["handled_at", "handled_by", "outcome"])
+    return locked
