@@ -32,15 +32,15 @@ class Cursor:
         return not qualifiers or seg[1] in qualifiers
 
     def at_any(self, segment_ids) -> bool:
-        seg = self.peek()
-        return seg is not None and seg.id in segment_ids
+        i = self.i  # the readers' hottest call: kept to one list access
+        return i < len(self.segments) and self.segments[i].id in segment_ids
 
     def next(self) -> Segment:
-        seg = self.peek()
-        if seg is None:
+        i = self.i
+        if i >= len(self.segments):
             raise self.ended("more segments")
-        self.i += 1
-        return seg
+        self.i = i + 1
+        return self.segments[i]
 
     def take(self, segment_id: str, *qualifiers: str) -> Segment | None:
         if self.at(segment_id, *qualifiers):

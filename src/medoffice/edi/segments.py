@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from medoffice.edi.errors import X12Error
 
@@ -74,8 +75,10 @@ class Segment:
         self.delimiters = delimiters
 
     def __getitem__(self, n: int) -> str:
-        elements = self.elements
-        return elements[n] if 0 < n < len(elements) else ""
+        try:
+            return self.elements[n]  # readers ask for n >= 1
+        except IndexError:
+            return ""
 
     def __len__(self) -> int:
         """The number of elements written (trailing empty ones are usually left out)."""
@@ -234,34 +237,31 @@ def split_segments(data: bytes | str) -> SplitFile:
     _refuse_control_characters(text, start, delimiters)
 
     pieces = text[start:].split(term)
-    tail = pieces.pop().strip()
+    tail = pieces.pop()
+    # Byte offset of each piece: sizes added up in C, not segment by segment in Python.
+    if text.isascii():
+        sizes = map(len, pieces)
+        step = len(term)
+    else:
+        sizes = (len(p.encode("utf-8")) for p in pieces)
+        step = len(term.encode("utf-8"))
+    begins = accumulate((size + step for size in sizes), initial=_byte_offset(text, start))
+    stripped = [p.lstrip(_NEWLINES) for p in pieces]  # line breaks after terminators
+    split_pieces = [p.split(sep) for p in stripped]
     segments: list[Segment] = []
     append = segments.append
     seen_ids: set[str] = set()
-    ascii_text = text.isascii()
-    char_pos = start
-    byte_pos = _byte_offset(text, start)
-    index = 0
     newline_terminator = term in _NEWLINES
-    for piece in pieces:
-        raw_len = len(piece)
-        if piece[:1] in ("\r", "\n"):
-            stripped = piece.lstrip(_NEWLINES)
-            lead = raw_len - len(stripped)
-            piece = stripped
-        else:
-            lead = 0
-        seg_offset = byte_pos + lead
-        if not piece and newline_terminator:  # a blank line between newline-ended segments
-            byte_pos += raw_len + 1
-            char_pos += raw_len + 1
-            continue
-        index += 1
+    index = 0
+    for piece, raw, elements, begin in zip(stripped, pieces, split_pieces, begins, strict=False):
+        offset = begin + len(raw) - len(piece)  # what lstrip removed is ASCII
         if not piece:
+            if newline_terminator:  # a blank line between newline-ended segments
+                continue
             raise X12Error(
-                "empty segment (two segment terminators in a row)", index, None, None, seg_offset
+                "empty segment (two segment terminators in a row)", index + 1, None, None, offset
             )
-        elements = piece.split(sep)
+        index += 1
         seg_id = elements[0]
         if seg_id not in seen_ids:
             if not SEGMENT_ID.fullmatch(seg_id):
@@ -270,30 +270,27 @@ def split_segments(data: bytes | str) -> SplitFile:
                     index,
                     None,
                     None,
-                    seg_offset,
+                    offset,
                 )
             seen_ids.add(seg_id)
-        append(Segment(elements, index, seg_offset, delimiters))
-        if ascii_text:
-            byte_pos += raw_len + 1
-        else:
-            byte_pos += len(piece.encode("utf-8")) + lead + len(term.encode("utf-8"))
-        char_pos += raw_len + 1
-    if tail:
+        append(Segment(elements, index, offset, delimiters))
+    tail_begin = next(begins)  # zip stopped at the last piece: one begin is left, the tail's
+    tail_text = tail.strip()
+    if tail_text:
         index += 1
-        seg_offset = byte_pos + (len(text[char_pos:]) - len(text[char_pos:].lstrip(_NEWLINES)))
-        elements = tail.split(sep)
+        offset = tail_begin + len(tail) - len(tail.lstrip(_NEWLINES + " \t"))
+        elements = tail_text.split(sep)
         if not SEGMENT_ID.fullmatch(elements[0]):
             raise X12Error(
-                f"the file ends with {tail[:20]!r}, which is not a terminated segment "
+                f"the file ends with {tail_text[:20]!r}, which is not a terminated segment "
                 "(file cut short?)",
                 index,
                 None,
                 None,
-                seg_offset,
+                offset,
             )
         warnings.append(f"the last segment ({elements[0]}) has no segment terminator")
-        segments.append(Segment(elements, index, seg_offset, delimiters))
+        segments.append(Segment(elements, index, offset, delimiters))
     return SplitFile(delimiters, segments, warnings)
 
 
