@@ -30,6 +30,7 @@ from medoffice.demo.bulk import RowWriter, bulk_load, next_id, roomy_sqlite_cach
 from medoffice.demo.context import SeedContext
 from medoffice.demo.coverages import CoverageMaker
 from medoffice.demo.history import HistorySummary, PatientFacts, Staff, make_history
+from medoffice.demo.messaging import create_messaging
 from medoffice.demo.patients import draw_patients
 from medoffice.demo.practice import (
     MAX_LOCATIONS,
@@ -209,6 +210,9 @@ def seed_practice(
 
             step("fee schedule, charges and claims")
             billed = create_billing(ctx=ctx, say=say)
+
+            step("reminder rules and a month of reminders")
+            create_messaging(ctx=ctx, plan=plan)
         step("")
 
     return SeedSummary(
