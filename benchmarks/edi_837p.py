@@ -27,6 +27,7 @@ import sys
 import time
 from decimal import Decimal
 
+from medoffice.edi.values import npi_check_digit
 from medoffice.edi.x835 import read_835
 from medoffice.edi.x837p import (
     Address,
@@ -58,11 +59,7 @@ FIRST = ["Ana", "Luis", "Susan", "Wei", "Maria", "James", "Fatima", "Olga", "Tom
 
 def npi(seed: int) -> str:
     body = f"1{seed % 10**8:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    return body + str(npi_check_digit(body))
 
 
 def synthetic_claim_file(count: int, rng: random.Random) -> ClaimFile:

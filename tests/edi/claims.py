@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from medoffice.edi.values import PLACES_OF_SERVICE, STATES
+from medoffice.edi.values import PLACES_OF_SERVICE, STATES, npi_check_digit
 from medoffice.edi.x837p import (
     Address,
     BillingProvider,
@@ -31,13 +31,9 @@ from medoffice.edi.x837p import (
 
 
 def npi(seed: int) -> str:
-    """A valid NPI (Luhn check digit with the 80840 prefix) made from ``seed``."""
+    """A valid NPI made from ``seed``."""
     body = f"{1 + seed % 2}{seed % 10**8:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    return body + str(npi_check_digit(body))
 
 
 DAY = dt.date(2024, 3, 4)

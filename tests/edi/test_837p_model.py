@@ -26,3 +26,11 @@ def test_a_claim_totals_its_lines_and_cannot_be_changed():
     with pytest.raises(dataclasses.FrozenInstanceError):
         claim.frequency = "7"
     assert hash(claim) == hash(dataclasses.replace(claim))
+
+
+def test_npi_check_digit():
+    from medoffice.edi.values import npi_check_digit, npi_is_valid
+
+    assert npi_check_digit("123456789") == 3  # the CMS example NPI 1234567893
+    assert npi_is_valid("1234567893") and not npi_is_valid("1234567890")
+    assert not npi_is_valid("12345678²3") and not npi_is_valid("123456789")

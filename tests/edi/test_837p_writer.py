@@ -157,7 +157,7 @@ def test_the_dependents_subscriber_sends_no_birth_date_or_address():
     assert segs.count("N3*12 Elm St") == 1  # the child's address only
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claim_files())
 def test_hypothesis_claim_files_pass_pyx12(made):
     assert_pyx12_clean(write_837p(made))

@@ -130,19 +130,24 @@ def x12_time(value: dt.datetime) -> str:
     return f"{value.hour:02d}{value.minute:02d}"
 
 
-def npi_is_valid(npi: str) -> bool:
-    """Ten digits whose last is the Luhn check digit over '80840' + the first nine."""
-    if len(npi) != 10 or not is_digits(npi):
-        return False
-    total = 24  # the constant the prefix 80840 contributes
-    for i, ch in enumerate(reversed(npi[:9])):
+def npi_check_digit(first_nine: str) -> int:
+    """The NPI's tenth digit: Luhn over '80840' + the first nine (the prefix adds 24)."""
+    total = 24
+    for i, ch in enumerate(reversed(first_nine)):
         d = int(ch)
         if i % 2 == 0:
             d *= 2
             if d > 9:
                 d -= 9
         total += d
-    return (10 - total % 10) % 10 == int(npi[9])
+    return (10 - total % 10) % 10
+
+
+def npi_is_valid(npi: str) -> bool:
+    """Ten digits whose last is the check digit of the first nine."""
+    if len(npi) != 10 or not is_digits(npi):
+        return False
+    return npi_check_digit(npi[:9]) == int(npi[9])
 
 
 def plain_text(value: str) -> str:
