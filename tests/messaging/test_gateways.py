@@ -193,3 +193,17 @@ def test_without_a_provider_set_up_texts_fail_and_say_so(anytime_patient, settin
     message.refresh_from_db()
     assert message.status == "failed"
     assert "no provider for text messages is set up (MEDOFFICE_SMS_URL)" in message.error
+
+
+@pytest.mark.django_db
+def test_email_server_settings_can_come_from_the_environment(
+    smtp_server, anytime_patient, settings, monkeypatch
+):
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # nothing listens there: only the environment's port can work
+    monkeypatch.setenv("MEDOFFICE_EMAIL_HOST", "127.0.0.1")
+    monkeypatch.setenv("MEDOFFICE_EMAIL_PORT", str(port))
+    message = queue(anytime_patient(preferred_contact=Patient.EMAIL))
+    send_due_messages()
+    message.refresh_from_db()
+    assert message.status == "sent" and len(smtp_server.messages) == 1

@@ -8,7 +8,9 @@ token, sending number; texts are POSTed to ``<url>/messages``), ``MEDOFFICE_VOIC
 ``_VOICE_TOKEN``, ``_VOICE_FROM`` (calls, ``<url>/calls``), ``MEDOFFICE_SMS_WEBHOOK_SECRET``
 (HMAC-SHA256 key of the inbound and status webhooks), ``MEDOFFICE_SMS_UNREACHABLE_CODES``
 (provider codes meaning "cannot receive texts", default 21614,landline,not_mobile),
-``MEDOFFICE_EMAIL_FROM``, ``MEDOFFICE_QUIET_HOURS`` (default 21:00-08:00, or "off"),
+``MEDOFFICE_EMAIL_FROM``, ``MEDOFFICE_EMAIL_HOST``/``_PORT``/``_USER``/``_PASSWORD``/``_USE_TLS``
+(override Django's ``EMAIL_*`` for reminder email),
+``MEDOFFICE_QUIET_HOURS`` (default 21:00-08:00, or "off"),
 ``MEDOFFICE_MESSAGE_ATTEMPTS`` (4), ``MEDOFFICE_MESSAGE_BACKOFF`` (60 s, doubling),
 ``MEDOFFICE_MESSAGE_LEASE`` (300 s: when a dead worker's message is taken up again),
 ``MEDOFFICE_MESSAGE_SENDERS`` (2 send tasks at once), ``MEDOFFICE_MESSAGE_TIMEOUT`` (10 s),
@@ -32,6 +34,11 @@ DEFAULTS: dict[str, str] = {
     "SMS_WEBHOOK_SECRET": "",
     "SMS_UNREACHABLE_CODES": "21614,landline,not_mobile",
     "EMAIL_FROM": "",
+    "EMAIL_HOST": "",
+    "EMAIL_PORT": "",
+    "EMAIL_USER": "",
+    "EMAIL_PASSWORD": "",
+    "EMAIL_USE_TLS": "",
     "QUIET_HOURS": "21:00-08:00",
     "MESSAGE_ATTEMPTS": "4",
     "MESSAGE_BACKOFF": "60",
@@ -79,6 +86,22 @@ def quiet_hours() -> tuple[dt.time, dt.time] | None:
 
 def unreachable_codes() -> set[str]:
     return {c.strip().lower() for c in setting("SMS_UNREACHABLE_CODES").split(",") if c.strip()}
+
+
+def email_connection_options() -> dict:
+    """Host, port, user, password and TLS for the mail backend, where the environment sets them."""
+    options: dict = {}
+    if setting("EMAIL_HOST"):
+        options["host"] = setting("EMAIL_HOST")
+    if setting("EMAIL_PORT"):
+        options["port"] = int(number("EMAIL_PORT"))
+    if setting("EMAIL_USER"):
+        options["username"] = setting("EMAIL_USER")
+    if setting("EMAIL_PASSWORD"):
+        options["password"] = setting("EMAIL_PASSWORD")
+    if setting("EMAIL_USE_TLS"):
+        options["use_tls"] = setting("EMAIL_USE_TLS").lower() in {"1", "true", "yes", "on"}
+    return options
 
 
 def email_from() -> str:

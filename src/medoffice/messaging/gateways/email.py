@@ -8,6 +8,7 @@ import smtplib
 
 from django.core.mail import EmailMessage, get_connection
 
+from medoffice.messaging import conf
 from medoffice.messaging.gateways import Outgoing, PermanentFailure, SendResult, TemporaryFailure
 from medoffice.messaging.templating import EMAIL
 
@@ -26,7 +27,7 @@ class EmailGateway:
             from_email=self.from_address,
             to=[message.to],
             headers={"Message-ID": message_id},
-            connection=get_connection(fail_silently=False),
+            connection=get_connection(fail_silently=False, **conf.email_connection_options()),
         )
         try:
             email.send(fail_silently=False)
