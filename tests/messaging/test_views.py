@@ -195,3 +195,43 @@ def test_rates_and_recalls_pages_answer(client_as):
 def test_navigation_shows_messages(client_as):
     page = client_as("front_desk").get("/").content.decode()
     assert 'href="/messages/"' in page and 'href="/messages/callbacks/"' in page
+
+
+@pytest.mark.django_db
+def test_the_front_desk_works_the_call_back_list(client_as, patient):
+    request = CallbackRequest.objects.create(patient=patient, reason="unknown_reply", text="?")
+    client = client_as("front_desk")
+    client.post("/messages/callbacks/", {"callback": request.pk, "outcome": "called; all fine"})
+    request.refresh_from_db()
+    assert request.handled_by == client.user and not request.is_open
+
+
+@pytest.mark.django_db
+def test_the_day_log_costs_the_same_queries_for_few_and_many_messages(
+    client_as, make_patient, django_assert_max_num_queries, settings
+):
+    settings.MESSAGING_QUIET_HOURS = "off"
+    client = client_as("office_manager")
+
+    def add(n):
+        for i in range(n):
+            patient = make_patient(
+                first_name=f"Q{i}",
+                contact_hours_start=dt.time(0, 0),
+                contact_hours_end=dt.time(23, 59),
+            )
+            queue_message(
+                patient=patient,
+                route=channels.routes_for(patient)[0],
+                purpose="recall",
+                values=values_for(patient),
+                planned_for=timezone.now(),
+            )
+
+    add(3)
+    client.get("/messages/")  # warm up (sessions, the clock's first round)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/messages/")
+    add(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/messages/")

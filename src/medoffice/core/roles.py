@@ -47,6 +47,8 @@ _SCHEDULE_WORK = (
     # Message logs and the call-back list (reminders); the rules and templates are the
     # office manager's.
     "messaging.view_*",
+    # ... and it works the call-back list (marks a call-back handled).
+    "messaging.change_callbackrequest",
 )
 
 ROLES: dict[str, Role] = {
