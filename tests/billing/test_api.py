@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from medoffice.billing.models import Claim, PayerFee, Service
 from medoffice.core.models import AccessLogEntry
 from medoffice.core.services.tokens import create_token
+from tests.billing.conftest import VISIT_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +157,50 @@ def test_claims_list_is_empty_not_an_error(api):
     assert r.status_code == 200 and r.json()["count"] == 0
     assert api("biller").get("/api/v1/billing/claims", status="nonsense").status_code == 422
     assert not Claim.objects.exists()
+
+
+_days = itertools.count(1)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    where=st.sampled_from(
+        ["appointment", "diagnoses", "lines", "line.code", "line.modifiers", "line.units",
+         "line.pointers", "line.charge", "referring_npi", "rendering_provider", "place_of_service"]
+    ),
+    value=JSON_VALUES,
+)  # fmt: skip
+def test_any_json_in_any_charge_field_gets_an_answer_never_a_500(
+    api, make_visit, services, where, value
+):
+    caller = api("biller")
+    line = {"code": "99213", "pointers": "1"}
+    day = VISIT_DAY - dt.timedelta(days=next(_days))  # examples share the test's database
+    body = {"appointment": make_visit(day=day).pk, "diagnoses": ["I10"], "lines": [line]}
+    if where.startswith("line."):
+        line[where.split(".")[1]] = value
+    else:
+        body[where] = value
+    response = caller.post("/api/v1/billing/charges", body)
+    assert response.status_code in (201, 404, 409, 422), response.content
+    if response.status_code != 201:
+        assert set(response.json()) == {"detail", "code", "field"}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=200), kind=st.sampled_from(["services", "payer_fees"]))
+def test_any_text_as_an_import_gets_an_answer_never_a_500(api, kind, text):
+    response = api("office_manager").send(
+        "post", f"/api/v1/billing/fee-schedule/import?kind={kind}&apply=true", text
+    )
+    assert response.status_code in (200, 422), response.content

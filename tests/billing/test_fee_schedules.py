@@ -244,3 +244,12 @@ def test_kind_is_told_by_the_header():
     assert fee_import.detect_kind(SERVICES_CSV) == SERVICES
     assert fee_import.detect_kind("payer,code\n") == PAYER_FEES
     assert fee_import.detect_kind("x,y\n") is None
+
+
+def test_unreadable_csv_is_a_refused_line_not_a_crash():
+    plan = preview_import(
+        kind=SERVICES, text='code,modifiers,description,standard_charge\n"99213,,x,1\x00\n'
+    )
+    assert not plan.ok and plan.problems[-1].line == 2
+    windows = "code,modifiers,description,standard_charge\r\n99213,,Visit,135\r\n"
+    assert preview_import(kind=SERVICES, text=windows).ok

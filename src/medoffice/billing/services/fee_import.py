@@ -79,7 +79,10 @@ class ImportPlan:
 
 
 def detect_kind(text: str) -> str | None:
-    first = next(csv.reader(io.StringIO(text)), [])
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return None
     header = {h.strip().lower() for h in first}
     if "payer" in header:
         return PAYER_FEES
@@ -110,8 +113,18 @@ def _parse_date(raw: str) -> dt.date:
 
 
 def _rows(text: str, kind: str, plan: ImportPlan):
-    """Yield (line number, {column: value}) after checking the header."""
-    reader = csv.reader(io.StringIO(text))
+    """Yield (line number, {column: value}) after checking the header; a line the CSV
+    reader cannot read ends the file with a problem on that line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from _read_rows(reader, kind, plan)
+    except csv.Error as exc:
+        plan.problems.append(
+            RowProblem(reader.line_num or 1, "", f"This line is not valid CSV ({exc}).")
+        )
+
+
+def _read_rows(reader, kind: str, plan: ImportPlan):
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
