@@ -204,6 +204,16 @@ def test_the_offset_of_a_fault_is_the_segment_start():
     assert non_ascii.encode()[exc.offset :].startswith(b"SE*5*")
 
 
+def test_repeats_and_components_use_the_declared_separators():
+    text = interchange(["HI*ABK:E119^ABF:I10*BG:01"])
+    hi = read_x12(text).segments[3]
+    assert hi.repeats(1) == ["ABK:E119", "ABF:I10"] and hi.repeats(3) == []
+    assert hi.component(2, 2) == "01" and hi.component(2, 3) == "" and hi.components(5) == []
+    assert (len(hi), hi[2], hi[9]) == (2, "BG:01", "")
+    assert text[hi.offset :].startswith("HI*ABK")
+    assert str(hi.error("bad", 2, 1)) == f"segment 4 (HI) at byte {hi.offset}, element HI02-1: bad"
+
+
 def test_two_interchanges_in_one_file():
     doc = read_x12(GOOD + "\n" + GOOD.replace("000000001", "000000002"))
     assert [i.control_number for i in doc.interchanges] == ["000000001", "000000002"]

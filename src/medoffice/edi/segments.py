@@ -16,7 +16,6 @@ trustworthy); ``medoffice.edi.envelope`` checks the ISA/GS/ST envelopes.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -333,10 +332,3 @@ def _newline_inside_segment(text: str, start: int, terminator: str) -> int | Non
     at = found.start() + 1
     # Line breaks after an unterminated last segment are the end of the file, not a fault.
     return None if not text[at:].strip() else at
-
-
-def segment_at_offset(segments: list[Segment], offset: int) -> Segment | None:
-    """The segment containing byte ``offset`` (for messages from other tools)."""
-    starts = [s.offset for s in segments]
-    i = bisect_right(starts, offset) - 1
-    return segments[i] if i >= 0 else None
