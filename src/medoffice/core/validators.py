@@ -11,7 +11,7 @@ def npi_check_digit_ok(npi: str) -> bool:
     The NPI standard prefixes the health-industry number 80840 before the
     Luhn computation, which is the same as adding 24 to the doubled-digit sum.
     """
-    if len(npi) != 10 or not npi.isdigit():
+    if len(npi) != 10 or not (npi.isascii() and npi.isdigit()):  # "²".isdigit() is True
         return False
     total = 24
     for i, ch in enumerate(reversed(npi[:9])):
