@@ -34,6 +34,12 @@ class Command(BaseCommand):
             from django.core.management.base import CommandError
 
             raise CommandError("--interval must be zero or more seconds")
+        if not batch:
+            # Periodic work keeps itself going once started; a worker starts it, so a fresh
+            # install sends reminders without anyone opening a page first.
+            from medoffice.messaging.tasks import ensure_messaging_clock
+
+            ensure_messaging_clock()
         extra = ["--batch"] if batch else []
         if max_tasks is not None:
             extra += ["--max-tasks", str(max_tasks)]
