@@ -87,3 +87,33 @@ def machine_facts() -> str:
         f"nproc {nproc}, Python {sys.version.split()[0]}, {server}, "
         f"{platform.system()} {platform.release()}"
     )
+
+
+def bench_location(*, practice: str, location: str, zone: str = "America/Chicago"):
+    """The benchmark's practice and office (made the first time, found afterwards)."""
+    from medoffice.core.models import Location, Practice
+
+    made, _ = Practice.objects.get_or_create(
+        name=practice,
+        defaults={
+            "group_npi": "1234567893",
+            "tax_id": "123456789",
+            "billing_address1": "1 Bench St",
+            "billing_city": "Springfield",
+            "billing_state": "IL",
+            "billing_zip": "62701",
+        },
+    )
+    office, _ = Location.objects.get_or_create(
+        name=location,
+        defaults={
+            "practice": made,
+            "address1": "1 Bench St",
+            "city": "Springfield",
+            "state": "IL",
+            "zip": "62701",
+            "phone": "2175550199",
+            "time_zone": zone,
+        },
+    )
+    return office

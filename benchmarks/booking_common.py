@@ -47,7 +47,6 @@ def build_office(*, providers: int, rooms: int, room_kind: str, patients: int) -
     """A benchmark office (created once, reused): every appointment is removed first."""
     from django.db import connection, transaction
 
-    from medoffice.core.models import Location, Practice
     from medoffice.patients.models import Patient, mrn_from_sequence
     from medoffice.scheduling.models import (
         AppointmentType,
@@ -58,28 +57,8 @@ def build_office(*, providers: int, rooms: int, room_kind: str, patients: int) -
 
     with transaction.atomic():
         clear_appointments()
-        practice, _ = Practice.objects.get_or_create(
-            name="Benchmark Family Practice",
-            defaults={
-                "group_npi": "1234567893",
-                "tax_id": "123456789",
-                "billing_address1": "1 Bench St",
-                "billing_city": "Springfield",
-                "billing_state": "IL",
-                "billing_zip": "62701",
-            },
-        )
-        location, _ = Location.objects.get_or_create(
-            name="Bench Main",
-            defaults={
-                "practice": practice,
-                "address1": "1 Bench St",
-                "city": "Springfield",
-                "state": "IL",
-                "zip": "62701",
-                "phone": "2175550199",
-                "time_zone": "America/Chicago",
-            },
+        location = benchdb.bench_location(
+            practice="Benchmark Family Practice", location="Bench Main"
         )
         for i in range(rooms):
             Room.objects.get_or_create(

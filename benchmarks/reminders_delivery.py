@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import benchdb  # noqa: E402
 
 ZONE = zoneinfo.ZoneInfo("America/Chicago")
 DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_reminders"
@@ -90,32 +93,9 @@ def _office(providers: int):
     """A practice, a location, ``providers`` doctors and one visit type (made once, reused)."""
     from types import SimpleNamespace
 
-    from medoffice.core.models import Location, Practice
     from medoffice.scheduling.models import AppointmentType, Provider
 
-    practice, _ = Practice.objects.get_or_create(
-        name="Bench Family Practice",
-        defaults={
-            "group_npi": "1234567893",
-            "tax_id": "123456789",
-            "billing_address1": "1 Bench St",
-            "billing_city": "Springfield",
-            "billing_state": "IL",
-            "billing_zip": "62701",
-        },
-    )
-    location, _ = Location.objects.get_or_create(
-        name="Bench Reminders",
-        defaults={
-            "practice": practice,
-            "address1": "1 Bench St",
-            "city": "Springfield",
-            "state": "IL",
-            "zip": "62701",
-            "phone": "2175550199",
-            "time_zone": "America/Chicago",
-        },
-    )
+    location = benchdb.bench_location(practice="Bench Family Practice", location="Bench Reminders")
     kind, _ = AppointmentType.objects.get_or_create(
         code="REMB", defaults={"name": "Reminder bench visit", "duration_minutes": 15}
     )
