@@ -68,3 +68,24 @@ def make_visit(db, location, provider, visit_type, make_patient):  # noqa: F811
         return Appointment.objects.create(**values)
 
     return make
+
+
+@pytest.fixture
+def biller(make_user):
+    return make_user("biller")
+
+
+@pytest.fixture
+def charged(make_visit, make_coverage, make_patient, services, biller):  # noqa: F811
+    """A visit with charges (99213 + 87880) for a patient with primary coverage (from 2024)."""
+    from medoffice.billing.services.charges import LineInput, enter_charges
+
+    patient = make_patient()
+    make_coverage(patient=patient)
+    visit = make_visit(patient=patient)
+    return enter_charges(
+        actor=biller,
+        appointment=visit,
+        diagnoses=["J06.9"],
+        lines=[LineInput(code="99213", pointers="1"), LineInput(code="87880", pointers="1")],
+    )

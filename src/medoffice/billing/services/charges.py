@@ -32,6 +32,7 @@ from medoffice.billing.errors import (
     invalid,
 )
 from medoffice.billing.models import Charge, ChargeDiagnosis, ChargeLine, Service
+from medoffice.billing.services import ledger
 from medoffice.scheduling.models import Appointment, Provider
 
 MAX_UNITS = 999
@@ -304,6 +305,7 @@ def enter_charges(
         **header,
     )
     _write_parts(charge, checked)
+    ledger.post_visit_charges(charge=charge, actor=actor)
     return charge
 
 
@@ -346,4 +348,5 @@ def update_charges(
     charge.save()
     _write_parts(charge, checked)
     claim_services.refresh_unsent_claims(charge=charge, actor=actor)
+    ledger.post_visit_charges(charge=charge, actor=actor)
     return charge
