@@ -155,3 +155,88 @@ def test_scrub_rules_page_office_manager_only(client_as, commercial_payer):
         {"rule": "referring_missing", "payer": commercial_payer.pk, "enabled": "on"},
     )
     assert commercial_payer.scrub_rules.get().enabled is True
+
+
+@pytest.fixture
+def unsent_claims(make_visit, make_coverage, make_patient, services, make_user):
+    """clean scrubbed, draft with a scrubber error, draft never scrubbed, ready."""
+    import datetime as dt
+
+    from medoffice.billing.services.scrubber import scrub_claims
+
+    biller = make_user("biller")
+
+    def claim(*, pos="11"):
+        patient = make_patient()
+        make_coverage(patient=patient)
+        charge = enter_charges(
+            actor=biller, appointment=make_visit(patient=patient), diagnoses=["I10"],
+            lines=[LineInput(code="99213", pointers="1")], place_of_service=pos,
+        )  # fmt: skip
+        return claim_services.build_claim(actor=biller, charge=charge)
+
+    clean, broken, unscrubbed, ready = claim(), claim(), claim(), claim()
+    Claim.objects.filter(pk=broken.pk).update(place_of_service="")
+    scrub_claims(
+        actor=biller, claim_ids=[clean.pk, broken.pk, ready.pk], today=dt.date(2026, 3, 20)
+    )
+    claim_services.mark_ready(actor=biller, claim=Claim.objects.get(pk=ready.pk))
+    found = {c.pk: c.status for c in Claim.objects.all()}
+    assert [found[c.pk] for c in (clean, broken, unscrubbed, ready)] == [
+        "scrubbed", "draft", "draft", "ready",
+    ]  # fmt: skip
+    return clean, broken, unscrubbed, ready
+
+
+def test_bulk_ready_moves_only_clean_scrubbed_claims_and_says_why(client_as, unsent_claims):
+    clean, broken, unscrubbed, ready = unsent_claims
+    client = client_as("biller")
+    page = client.get(reverse("claim_list")).content.decode()
+    assert "Mark the scrubbed claims ready" in page and 'form="bulk-ready"' in page
+    response = client.post(reverse("claims_ready"), {"query": ""}, follow=True)
+    text = response.content.decode()
+    assert "1 claim marked ready to send; 2 held back (1 with scrubber errors to fix; " in text
+    assert "1 not scrubbed yet (draft))" in text
+    statuses = dict(Claim.objects.values_list("pk", "status"))
+    assert statuses == {clean.pk: "ready", broken.pk: "draft", unscrubbed.pk: "draft",
+                        ready.pk: "ready"}  # fmt: skip
+    assert clean.events.last().note.startswith("Marked ready to send")
+    assert client_as("front_desk").post(reverse("claims_ready"), {}).status_code == 403
+
+
+def test_bulk_ready_for_ticked_claims_and_by_api(client_as, client, make_user, unsent_claims):
+    from medoffice.core.services.tokens import create_token
+
+    clean, broken, unscrubbed, ready = unsent_claims
+    browser = client_as("biller")
+    text = browser.post(
+        reverse("claims_ready"), {"claim": [str(broken.pk), str(ready.pk)]}, follow=True
+    ).content.decode()
+    assert "0 claims marked ready to send; 2 held back (1 with scrubber errors to fix; " in text
+    assert "1 already ready or sent)" in text
+    assert Claim.objects.get(pk=clean.pk).status == "scrubbed"  # not ticked, not moved
+    token = create_token(user=make_user("biller"))
+    r = client.post(
+        "/api/v1/billing/mark-ready",
+        data={"claims": [clean.pk, unscrubbed.pk]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200
+    assert r.json()["moved"] == 1 and r.json()["held_because"] == {"not scrubbed yet (draft)": 1}
+    assert Claim.objects.get(pk=clean.pk).status == "ready"
+    desk = create_token(user=make_user("front_desk"))
+    r = client.post(
+        "/api/v1/billing/mark-ready",
+        data={"claims": [clean.pk]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {desk}"},
+    )
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    r = client.post(
+        "/api/v1/billing/mark-ready",
+        data={"claims": []},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code in (400, 422) and r.json()["field"]

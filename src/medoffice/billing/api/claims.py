@@ -341,6 +341,34 @@ def scrub(request, body: ScrubIn):
     }
 
 
+class ReadyIn(Schema):
+    claims: Annotated[list[Id], Field(min_length=1, max_length=20000)]
+
+
+class ReadyOut(Schema):
+    moved: int
+    held: int
+    held_because: dict[str, int]
+    message: str
+
+
+@router.post(
+    "/billing/mark-ready",
+    response={200: ReadyOut, **ERRORS},
+    summary="Mark ready to send every scrubbed claim listed that has no scrubber error; the "
+    "others stay, counted by why",
+)
+def mark_ready_many(request, body: ReadyIn):
+    require_perm(request, "billing.change_claim", "mark claims ready to send")
+    summary = claim_services.mark_scrubbed_ready(actor=request.auth, claim_ids=body.claims)
+    return {
+        "moved": summary.moved,
+        "held": summary.held_count,
+        "held_because": summary.held,
+        "message": summary.describe(),
+    }
+
+
 def _rule(rule: ScrubRule) -> dict:
     return {
         "code": rule.code,

@@ -4,6 +4,7 @@ One module per concern; everything other code uses is named here, so
 ``from medoffice.billing.models import Claim`` keeps working.
 """
 
+from medoffice.billing.models.acks import AcknowledgementFile
 from medoffice.billing.models.batches import ClaimBatch, ControlNumber, SubmissionSettings
 from medoffice.billing.models.charges import Charge, ChargeDiagnosis, ChargeLine
 from medoffice.billing.models.claims import Claim, ClaimEvent, ClaimLine
@@ -30,6 +31,7 @@ from medoffice.billing.models.remittances import (
 from medoffice.billing.models.scrub import PayerScrubRule, ScrubFinding, ScrubRule
 
 __all__ = [
+    "AcknowledgementFile",
     "BillingPolicy",
     "ClaimPayment",
     "ClosedPeriod",

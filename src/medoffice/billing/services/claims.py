@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from medoffice.billing.errors import BAD_TRANSITION, NO_COVERAGE, DomainError, FieldErrors, invalid
-from medoffice.billing.models import Charge, Claim, ClaimEvent, ClaimLine
+from medoffice.billing.models import Charge, Claim, ClaimEvent, ClaimLine, ScrubFinding, ScrubRule
 from medoffice.patients.models import Coverage
 
 PCN_PREFIX = "MO"
@@ -165,6 +166,76 @@ def move_claim(
 
 def mark_ready(*, actor, claim: Claim) -> Claim:
     return move_claim(actor=actor, claim=claim, to=Claim.READY, note="Marked ready to send")
+
+
+@dataclass
+class ReadySummary:
+    """What a bulk "mark ready" did: how many moved, and how many were held back and why."""
+
+    moved: int = 0
+    held: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def held_count(self) -> int:
+        return sum(self.held.values())
+
+    def describe(self) -> str:
+        text = f"{self.moved} claim{'s' if self.moved != 1 else ''} marked ready to send"
+        if self.held:
+            reasons = "; ".join(f"{n} {why}" for why, n in self.held.items())
+            text += f"; {self.held_count} held back ({reasons})"
+        return text + "."
+
+
+HELD_ERRORS = "with scrubber errors to fix"
+HELD_NOT_SCRUBBED = "not scrubbed yet (draft)"
+HELD_ALREADY = "already ready or sent"
+
+
+@transaction.atomic
+def mark_scrubbed_ready(*, actor, claim_ids) -> ReadySummary:
+    """Mark ready every scrubbed claim among ``claim_ids`` that has no open scrubber error;
+    the others are counted by why they stay (errors, not scrubbed, already past ready)."""
+    summary = ReadySummary()
+    claims = list(
+        Claim.objects.filter(pk__in=list(claim_ids))
+        .select_for_update()
+        .only("pk", "status")
+        .order_by("pk")
+    )
+    with_errors = set(
+        ScrubFinding.objects.filter(
+            claim_id__in=[c.pk for c in claims], severity=ScrubRule.ERROR
+        ).values_list("claim_id", flat=True)
+    )
+    now = timezone.now()
+    moving = []
+    for claim in claims:
+        if claim.status == Claim.SCRUBBED and claim.pk not in with_errors:
+            moving.append(claim.pk)
+            continue
+        if claim.pk in with_errors and claim.status in (Claim.DRAFT, Claim.SCRUBBED):
+            why = HELD_ERRORS
+        elif claim.status == Claim.DRAFT:
+            why = HELD_NOT_SCRUBBED
+        elif claim.status in (Claim.READY, *Claim.IN_FLIGHT):
+            why = HELD_ALREADY
+        else:
+            why = f"{Claim.STATUS_LABELS[claim.status].lower()}"
+        summary.held[why] = summary.held.get(why, 0) + 1
+    Claim.objects.filter(pk__in=moving).update(status=Claim.READY, status_changed_at=now)
+    ClaimEvent.objects.bulk_create(
+        (
+            ClaimEvent(
+                claim_id=pk, user=actor, at=now, from_status=Claim.SCRUBBED,
+                to_status=Claim.READY, note="Marked ready to send (with the other scrubbed claims)",
+            )
+            for pk in moving
+        ),
+        batch_size=1000,
+    )  # fmt: skip
+    summary.moved = len(moving)
+    return summary
 
 
 def record_acceptance(*, actor, claim: Claim, payer_claim_number: str = "", note: str = ""):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
@@ -17,6 +18,7 @@ from medoffice.billing import selectors
 from medoffice.billing.errors import DomainError
 from medoffice.billing.forms import ClaimFilterForm
 from medoffice.billing.models import (
+    AcknowledgementFile,
     Claim,
     ClaimBatch,
     PayerScrubRule,
@@ -24,8 +26,10 @@ from medoffice.billing.models import (
     SubmissionSettings,
 )
 from medoffice.billing.services import claims as claim_services
+from medoffice.billing.services.acknowledgements import MAX_BYTES, import_acknowledgement
 from medoffice.billing.services.batches import create_batch, ready_claims
 from medoffice.billing.services.scrubber import scrub_claims, set_rule_default, set_rule_for_payer
+from medoffice.billing.services.submission import destination_of, queue_send
 from medoffice.billing.views.common import may_set_rules, needs, page_of
 from medoffice.core.audit import UPDATE, VIEW, log_patient_access
 from medoffice.patients.models import Payer
@@ -67,6 +71,31 @@ def claim_list(request):
             "may_scrub": request.user.has_perm("billing.change_claim"),
         },
     )
+
+
+READY_LIMIT = 20_000
+
+
+@require_POST
+@needs("change_claim", "mark claims ready to send")
+def ready_listed(request):
+    """Mark ready the ticked claims, or else the unsent claims the list's filters select;
+    only scrubbed claims with no scrubber error move, the others are counted by why."""
+    ticked = [int(x) for x in request.POST.getlist("claim") if x.isascii() and x.isdigit()]
+    if ticked:
+        ids = ticked[:READY_LIMIT]
+    else:
+        request.GET = QueryDict(request.POST.get("query", ""))  # the list's filters, as shown
+        _form, filters = _filters(request)
+        ids = list(
+            selectors.claim_list(filters)
+            .filter(status__in=(Claim.DRAFT, Claim.SCRUBBED))
+            .values_list("pk", flat=True)[:READY_LIMIT]
+        )
+    summary = claim_services.mark_scrubbed_ready(actor=request.user, claim_ids=ids)
+    (messages.success if summary.moved else messages.warning)(request, summary.describe())
+    query = request.POST.get("query", "")
+    return redirect(reverse("claim_list") + (f"?{query}" if query else ""))
 
 
 @require_POST
@@ -137,6 +166,10 @@ def claim_detail(request, pk: int):
     )
     findings = [(f, selectors.fix_url(f, claim)) for f in claim.findings.all()]
     lines = list(claim.lines.all())
+    events = list(claim.events.all())
+    rejection = None
+    if claim.status == Claim.REJECTED:
+        rejection = next((e for e in reversed(events) if e.to_status == Claim.REJECTED), None)
     return render(
         request,
         "billing/claim_detail.html",
@@ -146,7 +179,8 @@ def claim_detail(request, pk: int):
             "diagnoses": list(enumerate(claim.diagnoses, start=1)),
             "findings": findings,
             "errors": sum(1 for f, _ in findings if f.severity == ScrubRule.ERROR),
-            "events": claim.events.all(),
+            "events": events,
+            "rejection": rejection,
             "actions": _actions_for(claim) if request.user.has_perm("billing.change_claim") else [],
             "corrections": claim.corrections.all(),
         },
@@ -248,8 +282,11 @@ def scrub_rules(request):
 
 @needs("view_claimbatch", "see claim batches")
 def batch_list(request):
-    page, query = page_of(request, ClaimBatch.objects.select_related("payer", "created_by"))
+    page, query = page_of(
+        request, ClaimBatch.objects.select_related("payer", "created_by", "sent_by")
+    )
     payers = Payer.objects.exclude(kind=Payer.SELF_PAY)
+    settings = SubmissionSettings.objects.order_by("pk").first()
     return render(
         request,
         "billing/batches.html",
@@ -258,9 +295,67 @@ def batch_list(request):
             "query": query,
             "ready": ready_claims().count(),
             "payers": payers,
-            "configured": SubmissionSettings.objects.exists(),
+            "configured": settings is not None,
+            "destination": destination_of(settings) if settings else "",
             "may_create": request.user.has_perm("billing.add_claimbatch"),
+            "may_import": request.user.has_perm("billing.add_acknowledgementfile"),
         },
+    )
+
+
+@require_POST
+@needs("add_claimbatch", "send claim batches")
+def batch_send(request, pk: int):
+    """Send (or send again) a batch's file: the worker delivers it and retries on failure."""
+    batch = get_object_or_404(ClaimBatch, pk=pk)
+    try:
+        queue_send(batch=batch, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.interchange_control_number:09d} is on its way; this page shows "
+            "when it has been delivered.",
+        )
+    return redirect("batch_list")
+
+
+class AcknowledgementForm(forms.Form):
+    file = forms.FileField(
+        label="999 or 277CA file",
+        help_text="The acknowledgement file as the clearinghouse sent it.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // 2**20} MB.")
+        return upload
+
+
+@needs("add_acknowledgementfile", "import acknowledgements")
+def ack_import(request):
+    """Upload a 999 or 277CA: it is applied to the batches and claims at once, with its report."""
+    result = None
+    form = AcknowledgementForm()
+    if request.method == "POST":
+        form = AcknowledgementForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_acknowledgement(
+                    upload.read(), actor=request.user, filename=upload.name or ""
+                )
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+            else:
+                messages.success(request, f"{upload.name}: {result.summary()}")
+    recent = AcknowledgementFile.objects.select_related("imported_by").defer("text")[:20]
+    return render(
+        request,
+        "billing/ack_import.html",
+        {"form": form, "result": result, "recent": recent},
     )
 
 

@@ -1,4 +1,5 @@
-"""medoffice claims export-837: the ready claims as one 837P file (they become submitted)."""
+"""medoffice claims: the ready claims as one 837P file (export-837), a batch delivered to the
+clearinghouse (send), and 999/277CA acknowledgements applied to the claims (import-ack)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from medoffice.billing.errors import DomainError
+from medoffice.billing.models import ClaimBatch
+from medoffice.billing.services.acknowledgements import MAX_BYTES, import_acknowledgement
 from medoffice.billing.services.batches import create_batch
+from medoffice.billing.services.submission import send_batch, unsent_batches
 from medoffice.patients.models import Payer
 
 
@@ -20,7 +24,10 @@ def _date(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Work with claims. 'export-837' writes the ready claims as an 837P batch."
+    help = (
+        "Work with claims. 'export-837' writes the ready claims as an 837P batch; 'send' "
+        "delivers batches to the clearinghouse; 'import-ack' reads 999 and 277CA files."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -33,8 +40,30 @@ class Command(BaseCommand):
         export.add_argument("--payer", help="The payer's name or EDI payer id.")
         export.add_argument("--since", help="Only visits on or after this date (YYYY-MM-DD).")
         export.add_argument("--out", required=True, help="The file to write.")
+        send = sub.add_parser(
+            "send",
+            help="Deliver a batch's 837P file now (to the outbox folder or over SFTP, as the "
+            "submission settings say). Exit 1 when it was not delivered.",
+            called_from_command_line=getattr(self, "_called_from_command_line", False),
+        )
+        which = send.add_mutually_exclusive_group(required=True)
+        which.add_argument("batch", nargs="?", type=int, metavar="BATCH_ID", help="The batch id.")
+        which.add_argument(
+            "--all-unsent", action="store_true", help="Every batch not delivered yet."
+        )
+        ack = sub.add_parser(
+            "import-ack",
+            help="Import 999 and 277CA acknowledgement files: claims become accepted or rejected. "
+            "Each file is all or nothing; a file imported before changes nothing.",
+            called_from_command_line=getattr(self, "_called_from_command_line", False),
+        )
+        ack.add_argument("files", nargs="+", metavar="FILE", help="999 or 277CA files.")
 
     def handle(self, *args, action, **options):
+        if action == "send":
+            return self.send(options)
+        if action == "import-ack":
+            return self.import_ack(options["files"])
         if action != "export-837":
             raise CommandError(f"unknown action {action!r}")
         payer = None
@@ -61,3 +90,61 @@ class Command(BaseCommand):
             f"{batch.claim_count} claims (${batch.total_charge}) in batch "
             f"{batch.interchange_control_number:09d} → {out}"
         )
+
+    def send(self, options) -> None:
+        if options["all_unsent"]:
+            batches = list(unsent_batches())
+            if not batches:
+                self.stdout.write("Every batch has been delivered.")
+                return
+        else:
+            batch = ClaimBatch.objects.filter(pk=options["batch"]).first()
+            if batch is None:
+                raise CommandError(f"BATCH_ID: there is no batch {options['batch']}")
+            batches = [batch]
+        failed = []
+        for batch in batches:
+            try:
+                batch = send_batch(batch=batch)
+            except DomainError as exc:
+                failed.append(f"{batch.file_name}: not delivered: {exc.message}")
+                self.stderr.write(failed[-1])
+                continue
+            self.stdout.write(f"{batch.file_name}: sent to {batch.destination}")
+        if failed:
+            raise CommandError(
+                failed[0] if len(failed) == 1 else f"{len(failed)} batches not delivered"
+            )
+
+    def import_ack(self, files: list[str]) -> None:
+        refused = []
+        for name in files:
+            path = Path(name)
+            try:
+                if not path.is_file():
+                    raise CommandError(f"{name}: not a file")
+                if path.stat().st_size > MAX_BYTES:
+                    raise CommandError(f"{name}: larger than {MAX_BYTES // 2**20} MB")
+                data = path.read_bytes()
+            except OSError as exc:
+                refused.append(f"{name}: cannot read it: {exc.strerror or exc}")
+                self.stderr.write(refused[-1])
+                continue
+            except CommandError as exc:
+                refused.append(str(exc))
+                self.stderr.write(refused[-1])
+                continue
+            try:
+                result = import_acknowledgement(data, actor=None, filename=path.name)
+            except DomainError as exc:
+                refused.append(f"{name}: refused: {exc.message}")
+                self.stderr.write(refused[-1])
+                continue
+            self.stdout.write(f"{name}: {result.summary()}")
+            if not result.duplicate:
+                for line in result.report_lines:
+                    self.stdout.write(f"  {line}")
+        if refused:
+            raise CommandError(
+                refused[0] if len(refused) == 1 else f"{len(refused)} of {len(files)} files refused"
+            )
