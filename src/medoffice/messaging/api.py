@@ -11,7 +11,7 @@ import json
 from urllib.parse import parse_qs
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from medoffice.core.audit import UPDATE, VIEW, client_address, log_patient_access, record_access
 from medoffice.core.errors import DomainError
@@ -344,7 +344,7 @@ def add_rule(request: HttpRequest, payload: RuleIn):
     rule = setup.add_reminder_rule(
         actor=request.auth, appointment_type=kind, minutes_before=payload.minutes_before
     )
-    return 201, _rule_out(rule)
+    return Status(201, _rule_out(rule))
 
 
 @router.post(
