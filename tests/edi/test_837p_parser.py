@@ -68,15 +68,15 @@ REFUSED = {
     "ims__x12_valid_different_separators.txt": "SE01 says 25 segments",
     "lfh__837_005010X222A2__demo.ambulance.example5.837": "CLM05-2 '': professional claims use B",
     "lfh__837_005010X222A2__demo.cob.2ndary.example4.837": "not split by the component separator",
+    "lfh__837_005010X222A2__demo.cob.example3.A.837": "expected NM1*PR (other payer (2330B))",
     "lfh__837_005010X222A2__demo.example11.837": "not split by the component separator",
     "lfh__837_005010X222A2__demo.example12.837": "not split by the component separator",
     "lfh__837_005010X222A2__demo.example6.837": "not split by the component separator",
     "lfh__837_005010X222A2__demo.example9.837": "not split by the component separator",
 }
-# pyx12's only complaints about these are inside the other-payer (COB) loops, which we do not keep.
+# pyx12's only complaint about this one is a 4010 amount (AMT*F2) in the other-payer loop.
 TOLERATED = {
-    "lfh__837_005010X222A2__demo.cob.example3.A.837": "other payers' information (COB",
-    "lfh__837_005010X222A2__demo.cob.example4.837": "other payers' information (COB",
+    "lfh__837_005010X222A2__demo.cob.example4.837": "this other payer amount is not in the model",
 }
 
 
@@ -189,7 +189,7 @@ def test_drug_sample_reads_its_ndcs_and_rendering_provider():
 
 
 @needs_samples
-def test_cob_sample_keeps_the_rendering_provider_and_facility_and_lists_the_cob_loops():
+def test_cob_sample_reads_the_primary_payers_adjudication():
     read = parse_837p(read_sample("837P/lfh__837_005010X222A2__demo.cob.example3.B.837"))
     (claim,) = read.claims()
     assert claim.rendering_provider.npi == "1999996666"
@@ -197,9 +197,26 @@ def test_cob_sample_keeps_the_rendering_provider_and_facility_and_lists_the_cob_
     assert claim.service_facility.name == "KILDARE ASSOCIATES"
     assert claim.diagnoses == ("4779", "2724", "2780", "53081")
     assert claim.lines[0].diagnosis_pointers == (1, 2, 3, 4)
-    cob = [w for w in read.warnings if "COB" in w]
-    assert cob[0].startswith("segment 39 (SBR*P) not kept")
-    assert any("SVD" in w for w in read.warnings)
+    (other,) = claim.other_payers
+    assert (other.payer.name, other.payer.payer_id) == ("KEY INSURANCE COMPANY", "999996666")
+    assert (other.payer_responsibility, other.relationship) == ("P", "01")
+    assert other.claim_filing_indicator == "12"
+    assert other.subscriber.member_id == "JS00111223333"
+    assert other.paid == Decimal("39.15")
+    assert other.remaining_patient_liability == Decimal("36.89")
+    assert [(a.group, a.reason, a.amount) for a in other.adjustments] == [
+        ("PR", "1", Decimal("21.89")),
+        ("PR", "2", Decimal("15.00")),
+    ]
+    first = claim.lines[0].adjudications[0]
+    assert (first.payer_id, first.paid, first.procedure_code) == (
+        "999996666",
+        Decimal("40.00"),
+        "99213",
+    )
+    assert first.adjustments[0].reason == "42"
+    assert first.adjudication_date == dt.date(2005, 10, 15)
+    assert not any("2320" in w or "2430" in w for w in read.warnings)  # all COB kept
 
 
 # -- refusals ------------------------------------------------------------------------------

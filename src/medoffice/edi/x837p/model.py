@@ -14,7 +14,9 @@ a batch::
           subscribers: SubscriberClaims   2000B: one insured person at one payer
             patient: Patient | None       2000C: the patient when not the insured
             claims: Claim                 2300: one visit's claim
+              other_payers: OtherPayer    2320/2330A/2330B: the other coverages (COB)
               lines: ServiceLine          2400: one procedure line
+                adjudications: LineAdjudication   2430: another payer's answer for it
 
 Conventions, for every field below:
 
@@ -212,6 +214,110 @@ class Patient:
     suffix: str = ""
 
 
+# -- coordination of benefits: the other payers of a claim (2320, 2330A/B, 2430) -----------
+
+#: CAS01: who the adjustment is on: contractual, correction/reversal, other, payer
+#: initiated, the patient.
+ADJUSTMENT_GROUPS = ("CO", "CR", "OA", "PI", "PR")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One reason a payer paid less than the charge (a CAS triple): the group
+    (``CO``, ``CR``, ``OA``, ``PI`` or ``PR``), the claim adjustment reason
+    code (CARC: ``45`` over the fee schedule, ``1`` deductible, ``2``
+    coinsurance, ``3`` copay, ...), the amount (not zero; negative when the
+    payer added money) and, rarely, a quantity.
+
+    The writer puts the adjustments of one group in one CAS segment (six
+    reasons at most), in the order each group first appears; the parser
+    reads them back in the file's order, so a list kept grouped by group
+    reads back equal.
+    """
+
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OtherSubscriber:
+    """The insured person under another payer's coverage (2330A), by the member
+    id on that card. The guide carries no birth date or sex here."""
+
+    member_id: str
+    last_name: str
+    first_name: str = ""
+    middle_name: str = ""
+    suffix: str = ""
+    address: Address | None = None
+
+
+@dataclass(frozen=True)
+class OtherPayer:
+    """Another payer of the claim (2320 other subscriber information, 2330A
+    subscriber, 2330B payer), with its adjudication when it has one.
+
+    ``payer_responsibility`` is that payer's place (``P`` primary when this
+    claim goes to the secondary, ...): it differs from the destination
+    payer's and from every other payer's. ``relationship`` is the patient's
+    relationship to that payer's subscriber (SBR02: ``18`` self, ``01``
+    spouse, ``19`` child, ``20`` employee, ``21`` unknown, ``39``, ``40``,
+    ``53``, ``G8``). ``insurance_type`` (SBR05) is sent for Medicare as
+    secondary (``12``, ``13``, ``14``, ``15``, ``16``, ``41``, ``42``,
+    ``43``, ``47``).
+
+    ``paid`` (AMT*D) is set once that payer adjudicated the claim; None
+    means not adjudicated (a payer known to exist, e.g. the tertiary), and
+    then no adjustments, dates or line adjudications go with it. An
+    adjudicated payer balances: the claim's charge equals ``paid`` plus the
+    claim ``adjustments`` plus its lines' adjustments (2430 CAS).
+
+    When the payer answered line by line (its ``LineAdjudication`` on the
+    lines), the date is on each line; when it answered for the claim as a
+    whole, ``adjudication_date`` (2330B DTP*573) is required and
+    ``remaining_patient_liability`` (AMT*EAF) is given here.
+    ``claim_number`` is that payer's claim number (2330B REF*F8).
+    ``benefits_assigned`` and ``release_of_information`` are OI03 and OI06.
+    """
+
+    payer: Payer
+    subscriber: OtherSubscriber
+    payer_responsibility: str = "P"
+    relationship: str = "18"
+    group_number: str = ""
+    group_name: str = ""
+    insurance_type: str = ""
+    claim_filing_indicator: str = "CI"
+    paid: Decimal | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    remaining_patient_liability: Decimal | None = None
+    adjudication_date: dt.date | None = None
+    claim_number: str = ""
+    benefits_assigned: bool = True
+    release_of_information: str = "Y"
+
+
+@dataclass(frozen=True)
+class LineAdjudication:
+    """What another payer did with one service line (2430): the payer (by the
+    ``payer_id`` of one of the claim's ``other_payers``), what it paid
+    (SVD02), the code and units it adjudicated (usually the line's own), its
+    adjustments (CAS), the day it adjudicated (DTP*573) and what the patient
+    still owes on the line after it (AMT*EAF). The paid amount and the
+    adjustments add up to the line's charge."""
+
+    payer_id: str
+    paid: Decimal
+    procedure_code: str
+    adjudication_date: dt.date
+    units: Decimal = Decimal(1)
+    modifiers: tuple[str, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    remaining_patient_liability: Decimal | None = None
+
+
 @dataclass(frozen=True)
 class ServiceLine:
     """One procedure on a claim (2400): code, modifiers, charge, units, date, why.
@@ -225,6 +331,8 @@ class ServiceLine:
     ``control_number`` is our id of the line (REF*6R); payers echo it in the
     835 so payments post to the right line. ``ndc`` (11 digits) with
     ``ndc_quantity`` and ``ndc_unit`` (UN, ML, GR, F2, ME) describe a drug.
+    ``adjudications`` are what the claim's other payers did with this line
+    (2430), one per payer that adjudicated it line by line.
     """
 
     procedure_code: str
@@ -242,6 +350,7 @@ class ServiceLine:
     ndc: str = ""
     ndc_quantity: Decimal | None = None
     ndc_unit: str = ""
+    adjudications: tuple[LineAdjudication, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +392,7 @@ class Claim:
     referring_provider: Provider | None = None
     rendering_provider: Provider | None = None
     service_facility: ServiceFacility | None = None
+    other_payers: tuple[OtherPayer, ...] = ()
 
     @property
     def total_charge(self) -> Decimal:

@@ -2,8 +2,8 @@
 
 ``parse_837p(write_837p(f)) == f`` for every file we write. Other senders'
 files are read as far as our model reaches: segments the model has no field
-for (accident dates, ambulance and equipment details, other payers' COB loops,
-drug-testing forms, ...) are listed in ``ClaimFile.warnings`` with their
+for (accident dates, ambulance and equipment details, other payers' providers
+in COB loops 2330C-I, drug-testing forms, ...) are listed in ``ClaimFile.warnings`` with their
 segment numbers, never dropped silently. What would make a claim wrong if
 guessed -- a broken HL tree, a claim total that is not the sum of its lines,
 a diagnosis pointer to nothing, a line with no service date, an

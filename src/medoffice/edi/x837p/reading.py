@@ -11,11 +11,16 @@ from decimal import Decimal
 
 from medoffice.edi.cursor import Cursor
 from medoffice.edi.segments import Segment
-from medoffice.edi.values import read_amount, read_date_period, read_int
+from medoffice.edi.values import read_amount, read_date, read_date_period, read_int
 from medoffice.edi.x837p.model import (
     Address,
+    Adjustment,
     Claim,
     Contact,
+    LineAdjudication,
+    OtherPayer,
+    OtherSubscriber,
+    Payer,
     Provider,
     ServiceFacility,
     ServiceLine,
@@ -51,10 +56,18 @@ _NOT_KEPT_2400 = {
     "NTE": "line notes are not in the line model",
     "PS1": "purchased services are not in the line model",
     "HCP": "repricing is not in the line model",
-    "SVD": "another payer's line adjudication (2430) is not in the line model",
-    "CAS": "another payer's line adjustment (2430) is not in the line model",
+    "CAS": "an adjustment outside a line adjudication (2430 SVD) is not in the line model",
     "LQ": "forms (2440) are not in the line model",
     "FRM": "forms (2440) are not in the line model",
+}
+
+
+# Loop 2320 after its SBR, and the other payer's own loops (2330A-2330I).
+_OTHER_PAYER_END = _CLAIM_END | {"LX", "SBR"}
+_NOT_KEPT_2320 = {
+    "AMT": "this other payer amount is not in the model (paid and remaining liability are)",
+    "MIA": "inpatient adjudication (MIA) is not in the other payer model",
+    "MOA": "outpatient adjudication remarks (MOA) are not in the other payer model",
 }
 
 
@@ -159,6 +172,7 @@ class ClaimReader:
         diagnoses: tuple[str, ...] | None = None
         code_list = "ABK"
         referring = rendering = facility = None
+        others: list[OtherPayer] = []
         while cur.peek() is not None and not cur.at_any(_CLAIM_END | {"LX"}):
             seg = cur.peek()
             if seg.id == "REF" and seg[1] in ("F8", "G1", "9F") and seg[1] not in refs:
@@ -182,7 +196,7 @@ class ClaimReader:
             elif seg.id == "NM1" and seg[1] in ("DQ", "PW", "45", "DN", "82", "77"):
                 self.skip_loop(f"provider or location NM1*{seg[1]} is not in the claim model")
             elif seg.id == "SBR":
-                self.skip_other_payer()
+                others.append(self.other_payer())
             else:
                 raise seg.error(f"{seg.id} is not expected in a claim (loop 2300)")
         if diagnoses is None:
@@ -218,14 +232,118 @@ class ClaimReader:
             referring_provider=referring,
             rendering_provider=rendering,
             service_facility=facility,
+            other_payers=tuple(others),
         )
 
-    def skip_other_payer(self) -> None:
-        """Loops 2320/2330x: another payer's adjudication (secondary claims); not yet modelled."""
-        reason = "other payers' information (COB, loops 2320-2330) is not in the claim model"
-        self.cur.skip(reason)
-        while self.cur.peek() is not None and not self.cur.at_any(_CLAIM_END | {"LX", "SBR"}):
-            self.cur.skip(reason)
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """The CAS segments at the cursor, each triple one ``Adjustment``, in file order."""
+        found = []
+        while self.cur.at("CAS"):
+            cas = self.cur.next()
+            for n in range(2, min(len(cas), 19) + 1, 3):
+                if not cas[n]:
+                    continue
+                quantity = read_amount(cas, n + 2, required=False)
+                found.append(Adjustment(cas[1], cas[n], read_amount(cas, n + 1), quantity))
+        return tuple(found)
+
+    def other_payer(self) -> OtherPayer:
+        """Loops 2320, 2330A and 2330B: another payer of the claim and its adjudication."""
+        cur = self.cur
+        sbr = cur.next()
+        adjustments = self.adjustments()
+        paid = remaining = None
+        oi = None
+        while cur.peek() is not None and not cur.at_any(_OTHER_PAYER_END | {"NM1"}):
+            seg = cur.peek()
+            if seg.id == "AMT" and seg[1] == "D" and paid is None:
+                paid = read_amount(cur.next(), 2)
+            elif seg.id == "AMT" and seg[1] == "EAF" and remaining is None:
+                remaining = read_amount(cur.next(), 2)
+            elif seg.id == "OI" and oi is None:
+                oi = cur.next()
+            elif seg.id == "CAS":
+                cur.skip("adjustments after the payer's amounts are out of place (2320)")
+            elif seg.id in _NOT_KEPT_2320:
+                cur.skip(_NOT_KEPT_2320[seg.id])
+            else:
+                raise seg.error(f"{seg.id} is not expected in other subscriber information (2320)")
+        if oi is None:
+            raise sbr.error("the other payer has no OI (other insurance coverage information)")
+        nm1 = cur.expect("NM1", "IL", what="other subscriber (2330A)")
+        address = self.address("other subscriber", required=False)
+        while cur.at("REF"):
+            cur.skip("other subscriber ids other than the member id are not kept")
+        subscriber = OtherSubscriber(
+            member_id=nm1[9],
+            last_name=nm1[3],
+            first_name=nm1[4],
+            middle_name=nm1[5],
+            suffix=nm1[7],
+            address=address,
+        )
+        payer_nm1 = cur.expect("NM1", "PR", what="other payer (2330B)")
+        payer_address = self.address("other payer", required=False)
+        adjudicated = None
+        claim_number = ""
+        while cur.at_any({"DTP", "REF"}):
+            seg = cur.peek()
+            if seg.id == "DTP" and seg[1] == "573" and adjudicated is None:
+                adjudicated = read_date(cur.next(), 3)
+            elif seg.id == "REF" and seg[1] == "F8" and not claim_number:
+                claim_number = cur.next()[2]
+            else:
+                cur.skip("this other payer date or reference is not kept")
+        while cur.at("NM1") and cur.peek()[1] not in ("IL", "PR"):
+            self.skip_loop(
+                f"the other payer's provider or location NM1*{cur.peek()[1]} (2330C-I) is not kept"
+            )
+        return OtherPayer(
+            payer=Payer(payer_nm1[3], payer_nm1[9], payer_address),
+            subscriber=subscriber,
+            payer_responsibility=sbr[1],
+            relationship=sbr[2],
+            group_number=sbr[3],
+            group_name=sbr[4],
+            insurance_type=sbr[5],
+            claim_filing_indicator=sbr[9],
+            paid=paid,
+            adjustments=adjustments,
+            remaining_patient_liability=remaining,
+            adjudication_date=adjudicated,
+            claim_number=claim_number,
+            benefits_assigned=oi[3] == "Y",
+            release_of_information=oi[6],
+        )
+
+    def line_adjudication(self) -> LineAdjudication:
+        """Loop 2430: SVD, its CAS, DTP*573 and AMT*EAF."""
+        cur = self.cur
+        svd = cur.next()
+        procedure = svd.components(3)
+        if len(procedure) < 2 or procedure[0] != "HC":
+            raise svd.error("SVD03 must be HC:<CPT/HCPCS code>[:modifiers]", 3)
+        adjustments = self.adjustments()
+        dtp = cur.expect("DTP", "573", what="line adjudication date (2430)")
+        remaining = None
+        while cur.at("AMT"):
+            amt = cur.next()
+            if amt[1] == "EAF" and remaining is None:
+                remaining = read_amount(amt, 2)
+            else:
+                cur.note(amt, "this line adjudication amount is not kept")
+        if svd[6]:
+            cur.note(svd, "the bundled line number (SVD06) is not kept")
+        return LineAdjudication(
+            payer_id=svd[1],
+            paid=read_amount(svd, 2),
+            procedure_code=procedure[1],
+            adjudication_date=read_date(dtp, 3),
+            units=read_amount(svd, 5),
+            modifiers=tuple(m for m in procedure[2:6] if m),
+            adjustments=adjustments,
+            remaining_patient_liability=remaining,
+        )
 
     def diagnoses(self, hi: Segment) -> tuple[tuple[str, ...], str]:
         principal = hi.component(1, 1)
@@ -267,8 +385,14 @@ class ClaimReader:
         control = ""
         ndc, ndc_quantity, ndc_unit = "", None, ""
         rendering = referring = None
+        answers: list[LineAdjudication] = []
         while cur.peek() is not None and not cur.at_any(_LINE_END):
             seg = cur.peek()
+            if seg.id == "SVD":
+                answers.append(self.line_adjudication())
+                continue
+            if answers and seg.id not in ("LQ", "FRM", "SVD"):
+                raise seg.error(f"{seg.id} is not expected after a line adjudication (2430)")
             if seg.id == "DTP" and seg[1] == "472" and dates is None:
                 dates = read_date_period(cur.next(), 2)
             elif seg.id == "REF" and seg[1] == "6R" and not control:
@@ -310,4 +434,5 @@ class ClaimReader:
             ndc=ndc,
             ndc_quantity=ndc_quantity,
             ndc_unit=ndc_unit,
+            adjudications=tuple(answers),
         )

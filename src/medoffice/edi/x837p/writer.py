@@ -20,13 +20,18 @@ from medoffice.edi.values import (
 )
 from medoffice.edi.writing import SegmentWriter
 from medoffice.edi.x837p.model import (
+    ADJUSTMENT_GROUPS,
     IMPLEMENTATION,
     Address,
+    Adjustment,
     BillingProvider,
     Claim,
     ClaimBatch,
     ClaimFile,
     Contact,
+    LineAdjudication,
+    OtherPayer,
+    OtherSubscriber,
     Patient,
     Payer,
     Provider,
@@ -50,6 +55,11 @@ RELATIONSHIPS = frozenset(["01", "19", "20", "21", "39", "40", "53", "G8"])
 _FILING_TABLE = "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ"
 FILING_INDICATORS = frozenset(_FILING_TABLE.split())
 RESPONSIBILITY = frozenset("PSTABCDEFGHU")
+CARC = re.compile(r"[A-Z0-9]{1,5}")
+MAX_OTHER_PAYERS = 10  # loop 2320
+MAX_LINE_ADJUDICATIONS = 15  # loop 2430
+MAX_REASONS = 6  # adjustment triples in one CAS segment
+INSURANCE_TYPES = frozenset(["12", "13", "14", "15", "16", "41", "42", "43", "47"])
 
 
 def write_837p(
@@ -268,7 +278,7 @@ class _Writer(SegmentWriter):
             self.open_hl(me, "23", False)
             self.patient(patient, f"{path}.patient")
         for k, claim in enumerate(sc.claims):
-            self.claim(claim, f"{path}.claims[{k}]")
+            self.claim(claim, f"{path}.claims[{k}]", sub.payer_responsibility)
 
     def subscriber(self, sub: Subscriber, is_patient: bool, path: str) -> None:
         group_number = self.optional(sub.group_number, f"{path}.group_number", 50)
@@ -350,7 +360,7 @@ class _Writer(SegmentWriter):
 
     # -- claims ----------------------------------------------------------------------------
 
-    def claim(self, claim: Claim, path: str) -> None:
+    def claim(self, claim: Claim, path: str, responsibility: str = "") -> None:
         lines = claim.lines
         if not lines:
             raise EdiInputError(f"{path}.lines", "a claim needs at least one service line")
@@ -404,8 +414,11 @@ class _Writer(SegmentWriter):
             name = self.text(facility.name, f"{fpath}.name", 60)
             self.seg("NM1", "77", "2", name, "", "", "", "", "XX" if npi else "", npi)
             self.address(facility.address, f"{fpath}.address", zip9=True)
+        payer_ids = self.check_coordination(claim, path, responsibility)
+        for n, other in enumerate(claim.other_payers):
+            self.other_payer(other, claim, f"{path}.other_payers[{n}]")
         for n, line in enumerate(lines, start=1):
-            self.line(line, n, len(claim.diagnoses), pos, f"{path}.lines[{n - 1}]")
+            self.line(line, n, len(claim.diagnoses), pos, f"{path}.lines[{n - 1}]", payer_ids)
 
     def diagnoses(self, claim: Claim, path: str) -> None:
         codes = claim.diagnoses
@@ -457,7 +470,13 @@ class _Writer(SegmentWriter):
             self.seg("PRV", "PE", "PXC", taxonomy)
 
     def line(
-        self, line: ServiceLine, number: int, diagnoses: int, claim_pos: str, path: str
+        self,
+        line: ServiceLine,
+        number: int,
+        diagnoses: int,
+        claim_pos: str,
+        path: str,
+        payer_ids: frozenset[str] = frozenset(),
     ) -> None:
         c = self.d.component
         code = self.match(
@@ -514,6 +533,21 @@ class _Writer(SegmentWriter):
             self.provider(line.rendering_provider, "82", f"{path}.rendering_provider")
         if line.referring_provider is not None:
             self.provider(line.referring_provider, "DN", f"{path}.referring_provider")
+        if len(line.adjudications) > MAX_LINE_ADJUDICATIONS:
+            raise EdiInputError(f"{path}.adjudications", "at most 15 payers' answers fit a line")
+        seen: set[str] = set()
+        for n, answer in enumerate(line.adjudications):
+            apath = f"{path}.adjudications[{n}]"
+            if answer.payer_id not in payer_ids:
+                raise EdiInputError(
+                    f"{apath}.payer_id",
+                    f"{answer.payer_id!r} is not the payer id of an adjudicated other payer "
+                    "of the claim",
+                )
+            if answer.payer_id in seen:
+                raise EdiInputError(f"{apath}.payer_id", "this payer answers for the line twice")
+            seen.add(answer.payer_id)
+            self.line_adjudication(answer, line, apath)
 
     def drug(self, line: ServiceLine, path: str) -> None:
         self.match(line.ndc, NDC, f"{path}.ndc", "an 11-digit NDC")
@@ -523,3 +557,238 @@ class _Writer(SegmentWriter):
         unit = self.code(line.ndc_unit, {"F2", "GR", "ME", "ML", "UN"}, f"{path}.ndc_unit")
         self.seg("LIN", "", "N4", line.ndc)
         self.seg("CTP", "", "", "", quantity, unit)
+
+    # -- coordination of benefits (2320, 2330A, 2330B, 2430) --------------------------------
+
+    def check_coordination(self, claim: Claim, path: str, destination: str = "") -> frozenset[str]:
+        """The claim's other payers agree with each other and balance; returns the payer
+        ids that adjudicated (the ones a line's 2430 may name)."""
+        others = claim.other_payers
+        if len(others) > MAX_OTHER_PAYERS:
+            raise EdiInputError(f"{path}.other_payers", "at most 10 other payers fit a claim")
+        ids: set[str] = set()
+        places: set[str] = {destination} if destination else set()
+        adjudicated: set[str] = set()
+        for n, other in enumerate(others):
+            opath = f"{path}.other_payers[{n}]"
+            if not isinstance(other, OtherPayer):
+                raise EdiInputError(opath, "must be an OtherPayer")
+            if other.payer.payer_id in ids:
+                raise EdiInputError(f"{opath}.payer.payer_id", "names another payer a second time")
+            ids.add(other.payer.payer_id)
+            if other.payer_responsibility in places:
+                raise EdiInputError(
+                    f"{opath}.payer_responsibility",
+                    f"{other.payer_responsibility!r} is the place of the payer billed or of "
+                    "another other payer",
+                )
+            places.add(other.payer_responsibility)
+            if other.paid is not None:
+                adjudicated.add(other.payer.payer_id)
+        for n, other in enumerate(others):
+            opath = f"{path}.other_payers[{n}]"
+            pid = other.payer.payer_id
+            answers = [a for line in claim.lines for a in line.adjudications if a.payer_id == pid]
+            if other.paid is None:
+                if other.adjustments or other.adjudication_date or answers:
+                    raise EdiInputError(
+                        f"{opath}.paid",
+                        "adjustments, dates and line answers need the amount the payer paid",
+                    )
+                if other.remaining_patient_liability is not None:
+                    raise EdiInputError(
+                        f"{opath}.remaining_patient_liability",
+                        "is sent only for a payer that adjudicated the claim",
+                    )
+                continue
+            if answers:
+                if other.adjudication_date is not None:
+                    raise EdiInputError(
+                        f"{opath}.adjudication_date",
+                        "goes on each line (2430) when the payer answered line by line",
+                    )
+                if other.remaining_patient_liability is not None:
+                    raise EdiInputError(
+                        f"{opath}.remaining_patient_liability",
+                        "goes on each line (2430) when the payer answered line by line",
+                    )
+            elif other.adjudication_date is None:
+                raise EdiInputError(
+                    f"{opath}.adjudication_date",
+                    "is required when the payer answered for the whole claim (no line answers)",
+                )
+            for k, line in enumerate(claim.lines):
+                for m, a in enumerate(line.adjudications):
+                    if not isinstance(a, LineAdjudication):
+                        raise EdiInputError(
+                            f"{path}.lines[{k}].adjudications[{m}]", "must be a LineAdjudication"
+                        )
+                    if a.payer_id == pid:
+                        apath = f"{path}.lines[{k}].adjudications[{m}].adjustments"
+                        self.adjustments_total(a.adjustments, apath)
+            self.amount(other.paid, f"{opath}.paid")
+            claim_level = self.adjustments_total(other.adjustments, f"{opath}.adjustments")
+            line_level = sum((adj.amount for a in answers for adj in a.adjustments), Decimal(0))
+            accounted = other.paid + claim_level + line_level
+            if accounted != claim.total_charge:
+                raise EdiInputError(
+                    f"{opath}.paid",
+                    f"paid {other.paid} plus the adjustments (claim and lines) make {accounted}, "
+                    f"not the claim's charge {claim.total_charge}",
+                )
+        return frozenset(adjudicated)
+
+    def adjustments_total(self, adjustments: tuple[Adjustment, ...], path: str) -> Decimal:
+        total = Decimal(0)
+        for n, adj in enumerate(adjustments):
+            apath = f"{path}[{n}]"
+            if not isinstance(adj, Adjustment):
+                raise EdiInputError(apath, "must be an Adjustment")
+            self.code(adj.group, ADJUSTMENT_GROUPS, f"{apath}.group")
+            self.match(adj.reason, CARC, f"{apath}.reason", "a claim adjustment reason code")
+            self.signed(adj.amount, f"{apath}.amount")
+            if adj.amount == 0:
+                raise EdiInputError(f"{apath}.amount", "an adjustment of 0 is not sent")
+            if adj.quantity is not None:
+                self.amount(adj.quantity, f"{apath}.quantity", places=3, max_digits=15)
+            total += adj.amount
+        return total
+
+    def signed(self, value: Decimal, path: str) -> str:
+        if isinstance(value, Decimal) and value.is_finite() and value < 0:
+            return "-" + self.amount(-value, path)
+        return self.amount(value, path)
+
+    def cas(self, adjustments: tuple[Adjustment, ...], path: str) -> None:
+        """One CAS per group (in the order groups first appear), six reasons at most each."""
+        by_group: dict[str, list[Adjustment]] = {}
+        for adj in adjustments:
+            by_group.setdefault(adj.group, []).append(adj)
+        for group, items in by_group.items():
+            if len(items) > MAX_REASONS:
+                raise EdiInputError(
+                    f"{path}.adjustments",
+                    f"{len(items)} reasons in group {group}: one CAS segment holds 6",
+                )
+            elements = [group]
+            for adj in items:
+                quantity = "" if adj.quantity is None else self.amount(adj.quantity, path, places=3)
+                elements += [adj.reason, self.signed(adj.amount, path), quantity]
+            self.seg("CAS", *elements)
+
+    def other_payer(self, other: OtherPayer, claim: Claim, path: str) -> None:
+        group_number = self.optional(other.group_number, f"{path}.group_number", 50)
+        group_name = (
+            "" if group_number else self.optional(other.group_name, f"{path}.group_name", 60)
+        )
+        insurance_type = other.insurance_type
+        if insurance_type:
+            self.code(insurance_type, INSURANCE_TYPES, f"{path}.insurance_type")
+        relationship = self.code(other.relationship, RELATIONSHIPS | {"18"}, f"{path}.relationship")
+        self.seg(
+            "SBR",
+            self.code(other.payer_responsibility, RESPONSIBILITY, f"{path}.payer_responsibility"),
+            relationship,
+            group_number,
+            group_name,
+            insurance_type,
+            "",
+            "",
+            "",
+            self.code(
+                other.claim_filing_indicator,
+                FILING_INDICATORS,
+                f"{path}.claim_filing_indicator",
+            ),
+        )
+        self.cas(other.adjustments, path)
+        if other.paid is not None:
+            self.seg("AMT", "D", self.amount(other.paid, f"{path}.paid"))
+        if other.remaining_patient_liability is not None:
+            value = self.amount(
+                other.remaining_patient_liability, f"{path}.remaining_patient_liability"
+            )
+            self.seg("AMT", "EAF", value)
+        release = self.code(
+            other.release_of_information, {"I", "Y"}, f"{path}.release_of_information"
+        )
+        self.seg("OI", "", "", "Y" if other.benefits_assigned else "N", "", "", release)
+        sub = other.subscriber
+        spath = f"{path}.subscriber"
+        if not isinstance(sub, OtherSubscriber):
+            raise EdiInputError(spath, "must be an OtherSubscriber")
+        self.name(
+            "IL",
+            spath,
+            last=sub.last_name,
+            first=sub.first_name,
+            middle=sub.middle_name,
+            suffix=sub.suffix,
+            id_qualifier="MI",
+            ident=self.text(sub.member_id, f"{spath}.member_id", 80, min_len=2),
+        )
+        if sub.address is not None:
+            self.address(sub.address, f"{spath}.address")
+        payer = other.payer
+        ppath = f"{path}.payer"
+        if not isinstance(payer, Payer):
+            raise EdiInputError(ppath, "must be a Payer")
+        self.seg(
+            "NM1",
+            "PR",
+            "2",
+            self.text(payer.name, f"{ppath}.name", 60),
+            "",
+            "",
+            "",
+            "",
+            "PI",
+            self.text(payer.payer_id, f"{ppath}.payer_id", 80, min_len=2),
+        )
+        if payer.address is not None:
+            self.address(payer.address, f"{ppath}.address")
+        if other.adjudication_date is not None:
+            day = self.date(other.adjudication_date, f"{path}.adjudication_date")
+            self.seg("DTP", "573", "D8", day)
+        if other.claim_number:
+            self.seg("REF", "F8", self.text(other.claim_number, f"{path}.claim_number", 50))
+
+    def line_adjudication(self, answer: LineAdjudication, line: ServiceLine, path: str) -> None:
+        c = self.d.component
+        code = self.match(
+            answer.procedure_code, PROCEDURE, f"{path}.procedure_code", "a CPT/HCPCS code"
+        )
+        if len(answer.modifiers) > 4:
+            raise EdiInputError(
+                f"{path}.modifiers", f"{len(answer.modifiers)} modifiers: at most 4"
+            )
+        for i, modifier in enumerate(answer.modifiers):
+            self.match(modifier, MODIFIER, f"{path}.modifiers[{i}]", "a 2-character modifier")
+        units = answer.units
+        if not isinstance(units, Decimal) or units <= 0:
+            raise EdiInputError(f"{path}.units", f"must be a positive Decimal ({units!r})")
+        paid = self.amount(answer.paid, f"{path}.paid")
+        total = answer.paid + self.adjustments_total(answer.adjustments, f"{path}.adjustments")
+        if total != line.charge:
+            raise EdiInputError(
+                f"{path}.paid",
+                f"paid {answer.paid} plus the line's adjustments make {total}, not the line's "
+                f"charge {line.charge}",
+            )
+        self.seg(
+            "SVD",
+            answer.payer_id,
+            paid,
+            c.join(["HC", code, *answer.modifiers]),
+            "",
+            self.amount(units, f"{path}.units", places=3, max_digits=15),
+        )
+        self.cas(answer.adjustments, path)
+        self.seg(
+            "DTP", "573", "D8", self.date(answer.adjudication_date, f"{path}.adjudication_date")
+        )
+        if answer.remaining_patient_liability is not None:
+            value = self.amount(
+                answer.remaining_patient_liability, f"{path}.remaining_patient_liability"
+            )
+            self.seg("AMT", "EAF", value)
