@@ -5,7 +5,6 @@ the background send with its retry, and who may send."""
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -327,10 +326,7 @@ def test_front_desk_cannot_send(client_as, client, make_user, submission, batch)
     assert desk.post(f"/billing/batches/{batch.pk}/send/").status_code == 403
     token = create_token(user=make_user("front_desk"))
     r = client.post(
-        f"/api/v1/billing/batches/{batch.pk}/send",
-        data="{}",
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}"},
+        f"/api/v1/billing/batches/{batch.pk}/send", headers={"Authorization": f"Bearer {token}"}
     )
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
     assert not DBTaskResult.objects.exists()
@@ -340,20 +336,18 @@ def test_front_desk_cannot_send(client_as, client, make_user, submission, batch)
 def test_api_send_queues_or_sends_now(client, make_user, submission, batch):  # noqa: F811
     headers = {"Authorization": f"Bearer {create_token(user=make_user('biller'))}"}
 
-    def post(url, body):
-        return client.post(
-            url, data=json.dumps(body), content_type="application/json", headers=headers
-        )
+    def post(url):
+        return client.post(url, headers=headers)
 
-    r = post(f"/api/v1/billing/batches/{batch.pk}/send", {})
+    r = post(f"/api/v1/billing/batches/{batch.pk}/send")
     assert r.status_code == 202 and r.json()["delivery_status"] == "waiting to be sent"
-    r = post(f"/api/v1/billing/batches/{batch.pk}/send", {"now": True})
+    r = post(f"/api/v1/billing/batches/{batch.pk}/send?now=true")
     assert r.status_code == 200 and r.json()["delivery_status"] == "sent"
     assert r.json()["destination"].endswith(batch.file_name)
-    assert post("/api/v1/billing/batches/999999/send", {}).status_code == 404
+    assert post("/api/v1/billing/batches/999999/send").status_code == 404
     submission.outbox_path = "/nonexistent/outbox"
     submission.save()
-    r = post(f"/api/v1/billing/batches/{batch.pk}/send", {"now": True})
+    r = post(f"/api/v1/billing/batches/{batch.pk}/send?now=true")
     assert r.status_code == 409
     assert r.json() == {
         "detail": "the outbox folder /nonexistent/outbox does not exist",

@@ -48,10 +48,6 @@ class BatchOut(Schema):
     acknowledgement: str
 
 
-class SendIn(Schema):
-    now: bool = False  # true: deliver before answering (200); false: the worker sends (202)
-
-
 class AckOut(Schema):
     id: int
     kind: str
@@ -122,12 +118,13 @@ def batch_file(request, batch_id: Id):
     "/billing/batches/{batch_id}/send",
     response={200: BatchOut, 202: BatchOut, **ERRORS},
     summary="Send (or send again) the batch's file to the outbox or the clearinghouse: by "
-    "the worker (202), or now=true to deliver before answering (200; 409 not_delivered says why)",
+    "the worker (202), or ?now=true to deliver before answering (200; 409 not_delivered says "
+    "why)",
 )
-def send(request, batch_id: Id, body: SendIn | None = None):
+def send(request, batch_id: Id, now: bool = False):
     require_perm(request, "billing.add_claimbatch", "send claim batches")
     batch = get_or_404(ClaimBatch.objects.all(), batch_id, "batch")
-    if body is not None and body.now:
+    if now:
         return Status(200, _batch(send_batch(batch=batch, actor=request.auth)))
     queue_send(batch=batch, actor=request.auth)
     batch.refresh_from_db()
