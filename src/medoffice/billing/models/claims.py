@@ -58,9 +58,10 @@ class Claim(models.Model):
         SUBMITTED: (ACCEPTED, REJECTED),
         ACCEPTED: (PAID, DENIED, PARTLY_PAID, CLOSED),
         REJECTED: (DRAFT, CLOSED),
-        PAID: (CLOSED,),
-        DENIED: (CLOSED, PAID, PARTLY_PAID),
-        PARTLY_PAID: (PAID, CLOSED),
+        # Back to ACCEPTED: the payer reversed its payment or denial (835 CLP02 = 22).
+        PAID: (CLOSED, ACCEPTED),
+        DENIED: (CLOSED, PAID, PARTLY_PAID, ACCEPTED),
+        PARTLY_PAID: (PAID, CLOSED, ACCEPTED),
         CLOSED: (),
     }
     UNSENT = (DRAFT, SCRUBBED, READY)

@@ -387,3 +387,59 @@ def void_claim(*, actor, claim: Claim, note: str = "") -> Claim:
     if not note.strip():
         raise FieldErrors({"note": ["Say why the claim is voided."]})
     return _correction(actor=actor, claim=claim, frequency=Claim.VOID, note=note)
+
+
+@dataclass
+class ClaimMove:
+    """One claim's status changes in a bulk move: each step in ``to`` in order, one note."""
+
+    claim: Claim
+    to: list[str]
+    note: str = ""
+    payer_claim_number: str = ""
+
+
+def move_claims(*, actor, moves: list[ClaimMove]) -> list[tuple[Claim, str]]:
+    """Many claims' status changes at once, by the same rules as :func:`move_claim`.
+
+    Each step must be allowed by ``Claim.TRANSITIONS`` from the status before
+    it, and writes a :class:`ClaimEvent`; claims are updated in one statement
+    per batch and events are inserted together. The caller holds the claims
+    locked (``select_for_update``) inside its transaction. A claim whose next
+    step is not allowed stops there (the steps before it stand); the refusals
+    come back as (claim, reason) for the caller to report.
+    """
+    now = timezone.now()
+    changed: dict[int, Claim] = {}
+    events: list[ClaimEvent] = []
+    refused: list[tuple[Claim, str]] = []
+    for move in moves:
+        claim = move.claim
+        start = claim.status
+        for to in move.to:
+            if to == claim.status:
+                continue
+            if to not in Claim.TRANSITIONS.get(claim.status, ()):
+                refused.append(
+                    (claim, f"a {claim.status_label.lower()} claim cannot become "
+                     f"{Claim.STATUS_LABELS.get(to, to).lower()}")
+                )  # fmt: skip
+                break
+            events.append(
+                ClaimEvent(claim_id=claim.pk, user=actor, at=now, from_status=claim.status,
+                           to_status=to, note=move.note[:300])
+            )  # fmt: skip
+            claim.status = to
+        number = move.payer_claim_number.strip()[:50]
+        if claim.status != start or (number and number != claim.payer_claim_number):
+            claim.status_changed_at = now if claim.status != start else claim.status_changed_at
+            if number:
+                claim.payer_claim_number = number
+            changed[claim.pk] = claim
+    Claim.objects.bulk_update(
+        list(changed.values()),
+        ["status", "status_changed_at", "payer_claim_number"],
+        batch_size=500,
+    )
+    ClaimEvent.objects.bulk_create(events, batch_size=1000)
+    return refused
