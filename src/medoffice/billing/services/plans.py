@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -44,6 +44,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, last_day))
 
 
+def installments_of(total: Decimal, amount: Decimal) -> int:
+    return int((total / amount).to_integral_value(rounding=ROUND_CEILING))
+
+
 def schedule(
     total: Decimal, *, installments: int | None = None, amount: Decimal | None = None
 ) -> list[Decimal]:
@@ -53,7 +57,7 @@ def schedule(
         count = installments
     else:
         each = amount
-        count = int(-(-total // amount))  # ceiling
+        count = installments_of(total, amount)
     amounts = [each] * (count - 1)
     amounts.append(total - each * (count - 1))
     return amounts
@@ -99,7 +103,7 @@ def create_plan(
         if amount is not None and total is not None:
             if amount >= total:
                 errors["amount"] = ["An installment must be less than the total."]
-            elif -(-total // amount) > MAX_INSTALLMENTS:
+            elif installments_of(total, amount) > MAX_INSTALLMENTS:
                 errors["amount"] = [f"That makes more than {MAX_INSTALLMENTS} installments."]
     if not isinstance(first_due, dt.date):
         errors["first_due"] = ["Enter the first due date."]
