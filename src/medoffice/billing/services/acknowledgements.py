@@ -27,12 +27,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from medoffice.billing.errors import DomainError
+from medoffice.billing.errors import BAD_TRANSITION, DomainError
 from medoffice.billing.models import AcknowledgementFile, Claim, ClaimBatch, ClaimEvent
-from medoffice.billing.services import claims as claim_services
 from medoffice.edi.envelope import read_x12
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x277 import ClaimAcknowledgment, read_277
@@ -237,6 +235,32 @@ def _errors_text(result: TransactionResult | None, claim_number: str = "") -> st
     return "; ".join(mine + general)
 
 
+def _move(claims: list[tuple[Claim, str, str, str, str]], *, actor) -> None:
+    """Apply (claim, from, to, note, payer claim number) moves in bulk, by the rules of
+    :func:`~medoffice.billing.services.claims.move_claim`: the move must be allowed by
+    ``Claim.TRANSITIONS``, a rejection needs its reason, and each move writes its event.
+    The claims are locked by the caller, inside the import's transaction."""
+    now = timezone.now()
+    changed, events = [], []
+    for claim, before, to, note, number in claims:
+        if to not in Claim.TRANSITIONS.get(before, ()):  # the callers check; never here
+            raise DomainError(BAD_TRANSITION, f"claim {claim.pk} cannot become {to}", None)
+        if to == Claim.REJECTED and not note.strip():
+            raise DomainError(BAD_TRANSITION, "a rejection needs its reason", None)
+        events.append(
+            ClaimEvent(claim_id=claim.pk, user=actor, at=now, from_status=before,
+                       to_status=to, note=note[:NOTE_LENGTH])
+        )  # fmt: skip
+        claim.status, claim.status_changed_at = to, now
+        if number.strip():
+            claim.payer_claim_number = number.strip()[:50]
+        changed.append(claim)
+    Claim.objects.bulk_update(
+        changed, ["status", "status_changed_at", "payer_claim_number"], batch_size=500
+    )
+    ClaimEvent.objects.bulk_create(events, batch_size=1000)
+
+
 def _apply_verdict(
     batch: ClaimBatch, result, *, accepted: bool, verdict: str, status: str, actor, tally
 ) -> None:
@@ -244,7 +268,9 @@ def _apply_verdict(
     now = timezone.now()
     ClaimBatch.objects.filter(pk=batch.pk).update(acknowledgement=verdict[:100],
                                                   acknowledged_at=now)  # fmt: skip
-    claims = list(batch.claims.order_by("pk"))
+    claims = list(
+        Claim.objects.filter(batches=batch).select_for_update(of=("self",)).order_by("pk")
+    )
     waiting = [c for c in claims if c.status == Claim.SUBMITTED]
     tally.unchanged += len(claims) - len(waiting)
     for claim in claims:
@@ -259,11 +285,14 @@ def _apply_verdict(
         if errors:
             note += f": {errors}"
         ClaimEvent.objects.bulk_create(
-            ClaimEvent(
-                claim=c, user=actor, at=now, from_status=Claim.SUBMITTED,
-                to_status=Claim.SUBMITTED, note=note[:NOTE_LENGTH],
-            )
-            for c in waiting
+            (
+                ClaimEvent(
+                    claim=c, user=actor, at=now, from_status=Claim.SUBMITTED,
+                    to_status=Claim.SUBMITTED, note=note[:NOTE_LENGTH],
+                )
+                for c in waiting
+            ),
+            batch_size=1000,
         )  # fmt: skip
         tally.accepted += len(waiting)
         tally.lines.append(
@@ -271,23 +300,29 @@ def _apply_verdict(
             "until the payer's 277CA"
         )
         return
+    moves = []
     for claim in waiting:
         errors = _errors_text(result, claim.patient_control_number)
         reason = f"999: the clearinghouse {verdict} {label}" + (f": {errors}" if errors else "")
-        claim_services.record_rejection(actor=actor, claim=claim, reason=reason[:NOTE_LENGTH])
+        moves.append((claim, claim.status, Claim.REJECTED, reason, ""))
         tally.rejected += 1
         tally.lines.append(f"{claim.patient_control_number}: rejected ({reason[:NOTE_LENGTH]})")
+    _move(moves, actor=actor)
 
 
 # -- 277CA --------------------------------------------------------------------------------
 
+LOOKUP_CHUNK = 2000
+
 
 def _apply_277(ack: ClaimAcknowledgment, *, actor, tally: _Tally) -> None:
-    numbers = {r.patient_control_number for r in ack.claims}
-    known = {
-        c.patient_control_number: c
-        for c in Claim.objects.filter(Q(patient_control_number__in=numbers))
-    }
+    numbers = sorted({r.patient_control_number for r in ack.claims})
+    known: dict[str, Claim] = {}
+    for i in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[i : i + LOOKUP_CHUNK]
+        for claim in Claim.objects.filter(patient_control_number__in=chunk).select_for_update():
+            known[claim.patient_control_number] = claim
+    moves = []
     for report in ack.claims:
         number = report.patient_control_number
         claim = known.get(number)
@@ -295,16 +330,15 @@ def _apply_277(ack: ClaimAcknowledgment, *, actor, tally: _Tally) -> None:
             tally.unknown += 1
             tally.lines.append(f"{number}: no claim of ours has this number")
             continue
-        reason = f"277CA: {report.reason}"[:NOTE_LENGTH]
+        reason = f"277CA: {report.reason}"
         if report.rejected and claim.status == Claim.SUBMITTED:
-            known[number] = claim_services.record_rejection(actor=actor, claim=claim, reason=reason)
+            moves.append((claim, claim.status, Claim.REJECTED, reason, ""))
+            claim.status = Claim.REJECTED  # a second report on the claim finds it moved
             tally.rejected += 1
             tally.lines.append(f"{number}: rejected ({report.reason})")
         elif report.accepted and claim.status == Claim.SUBMITTED:
-            known[number] = claim_services.record_acceptance(
-                actor=actor, claim=claim, payer_claim_number=report.payer_claim_number,
-                note=reason,
-            )  # fmt: skip
+            moves.append((claim, claim.status, Claim.ACCEPTED, reason, report.payer_claim_number))
+            claim.status = Claim.ACCEPTED
             tally.accepted += 1
             payer_number = (
                 f", payer claim number {report.payer_claim_number}"
@@ -319,3 +353,4 @@ def _apply_277(ack: ClaimAcknowledgment, *, actor, tally: _Tally) -> None:
                 f"{number}: {claim.status_label.lower()}, left as it is (the 277 says "
                 f"{said}: {report.reason})"
             )
+    _move(moves, actor=actor)
