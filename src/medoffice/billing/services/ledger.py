@@ -162,6 +162,19 @@ def visit_balances(charge_id: int) -> dict[int | None, Decimal]:
     return {r["payer_id"]: r["s"] for r in rows if r["s"]}
 
 
+def may_close_months(user) -> bool:
+    """Closing a month is the office manager's alone. Billers hold every billing permission
+    (``billing.*``), so this is the role itself, not a permission (docs/decisions.md)."""
+    from medoffice.core import roles
+
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and roles.OFFICE_MANAGER in roles.roles_of(user)
+    )
+
+
 @transaction.atomic
 def close_month(*, month: dt.date, actor, note: str = "") -> ClosedPeriod:
     """Close ``month`` and every month before it: nothing may be posted on their days again.
