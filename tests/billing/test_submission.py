@@ -235,8 +235,10 @@ def test_missing_sftp_details_name_the_field(submission, batch):  # noqa: F811
 
 
 def test_fingerprint_field_refuses_other_text():
+    from django.core.exceptions import ValidationError
+
     settings = SubmissionSettings(sftp_host_key_fingerprint="MD5:aa:bb")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ValidationError) as caught:
         settings.clean_fields(exclude=[f.name for f in SubmissionSettings._meta.fields if
                                        f.name != "sftp_host_key_fingerprint"])  # fmt: skip
     assert "SHA256" in str(caught.value)
