@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from medoffice.billing.errors import BAD_TRANSITION, NO_COVERAGE, DomainError, FieldErrors, invalid
 from medoffice.billing.models import Charge, Claim, ClaimEvent, ClaimLine, ScrubFinding, ScrubRule
+from medoffice.billing.services.bulk import db_datetime, insert_rows
 from medoffice.patients.models import Coverage
 
 PCN_PREFIX = "MO"
@@ -403,19 +405,20 @@ def move_claims(*, actor, moves: list[ClaimMove]) -> list[tuple[Claim, str]]:
     """Many claims' status changes at once, by the same rules as :func:`move_claim`.
 
     Each step must be allowed by ``Claim.TRANSITIONS`` from the status before
-    it, and writes a :class:`ClaimEvent`; claims are updated in one statement
-    per batch and events are inserted together. The caller holds the claims
+    it, and writes a :class:`ClaimEvent`; claims are updated one statement per
+    status reached and events are inserted together. The caller holds the claims
     locked (``select_for_update``) inside its transaction. A claim whose next
     step is not allowed stops there (the steps before it stand); the refusals
     come back as (claim, reason) for the caller to report.
     """
     now = timezone.now()
-    changed: dict[int, Claim] = {}
-    events: list[ClaimEvent] = []
+    moved: dict[int, Claim] = {}
+    numbers: dict[int, str] = {}
+    events: list[tuple] = []
     refused: list[tuple[Claim, str]] = []
+    at, user = db_datetime(now), actor.pk if actor is not None else None
     for move in moves:
         claim = move.claim
-        start = claim.status
         for to in move.to:
             if to == claim.status:
                 continue
@@ -425,21 +428,35 @@ def move_claims(*, actor, moves: list[ClaimMove]) -> list[tuple[Claim, str]]:
                      f"{Claim.STATUS_LABELS.get(to, to).lower()}")
                 )  # fmt: skip
                 break
-            events.append(
-                ClaimEvent(claim_id=claim.pk, user=actor, at=now, from_status=claim.status,
-                           to_status=to, note=move.note[:300])
-            )  # fmt: skip
+            events.append((claim.pk, at, user, claim.status, to, move.note[:300]))
             claim.status = to
+            claim.status_changed_at = now
+            moved[claim.pk] = claim
         number = move.payer_claim_number.strip()[:50]
-        if claim.status != start or (number and number != claim.payer_claim_number):
-            claim.status_changed_at = now if claim.status != start else claim.status_changed_at
-            if number:
-                claim.payer_claim_number = number
-            changed[claim.pk] = claim
-    Claim.objects.bulk_update(
-        list(changed.values()),
-        ["status", "status_changed_at", "payer_claim_number"],
-        batch_size=500,
-    )
-    ClaimEvent.objects.bulk_create(events, batch_size=1000)
+        if number and number != claim.payer_claim_number:
+            claim.payer_claim_number = numbers[claim.pk] = number
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for claim in moved.values():
+        by_status[claim.status].append(claim.pk)
+    for status, ids in by_status.items():
+        for at in range(0, len(ids), 900):
+            Claim.objects.filter(pk__in=ids[at : at + 900]).update(
+                status=status, status_changed_at=now
+            )
+    _set_payer_claim_numbers(list(numbers.items()))
+    insert_rows(ClaimEvent, ["claim", "at", "user", "from_status", "to_status", "note"], events)
     return refused
+
+
+def _set_payer_claim_numbers(numbers: list[tuple[int, str]]) -> None:
+    """Each claim's payer number, many claims a statement (UPDATE ... FROM a VALUES list)."""
+    table = Claim._meta.db_table
+    with connection.cursor() as cursor:
+        for at in range(0, len(numbers), 400):
+            chunk = numbers[at : at + 400]
+            rows = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH v(id, n) AS (VALUES {rows}) "  # noqa: S608 - no input in the SQL text
+                f"UPDATE {table} SET payer_claim_number = v.n FROM v WHERE {table}.id = v.id",
+                [x for pair in chunk for x in pair],
+            )

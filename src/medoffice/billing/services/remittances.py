@@ -57,6 +57,7 @@ from medoffice.billing.models import (
     Service,
 )
 from medoffice.billing.services import ledger
+from medoffice.billing.services.bulk import insert_rows
 from medoffice.billing.services.claims import ClaimMove, move_claims
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x835 import read_835
@@ -326,8 +327,9 @@ class _Importer:
         warnings = list(r.warnings) + r.imbalances()
         payments = [_claim_payment(row, clp) for clp in r.claims]
         warnings += _match(payments, r.claims, payer)
-        _save_rows(payments)
         posting = _Posting(actor=self.actor, remittance=row, day=day)
+        posting.prepare(payments)
+        _save_rows(payments)
         warnings += posting.post(payments)
         row.matched_count = sum(1 for cp in payments if cp.posted)
         row.save(update_fields=["matched_count"])
@@ -379,15 +381,25 @@ def _claim_payment(row: Remittance, clp) -> ClaimPayment:
     return cp
 
 
-def _adjustment(cp: ClaimPayment, line: LinePayment | None, a) -> RemitAdjustment:
-    return RemitAdjustment(
-        claim_payment=cp,
-        line=line,
-        group=a.group,
-        reason=a.reason[:5],
-        amount=_money(a.amount),
-        quantity=a.quantity,
-    )
+@dataclass
+class _Adjustment:
+    """A CAS reason on its way to a RemitAdjustment row (inserted without a model instance)."""
+
+    claim_payment: ClaimPayment
+    line: LinePayment | None
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None
+
+    def row(self) -> tuple:
+        line = self.line.pk if self.line is not None else None
+        return (self.claim_payment.pk, line, self.group, self.reason, self.amount, self.quantity)
+
+
+def _adjustment(cp: ClaimPayment, line: LinePayment | None, a) -> _Adjustment:
+    quantity = None if a.quantity is None else a.quantity.quantize(CENT)
+    return _Adjustment(cp, line, a.group, a.reason[:5], _money(a.amount), quantity)
 
 
 def _match(payments: list[ClaimPayment], clps, payer: Payer | None) -> list[str]:
@@ -446,7 +458,11 @@ def _save_rows(payments: list[ClaimPayment]) -> None:
     LinePayment.objects.bulk_create(lines, batch_size=1000)
     adjustments = [a for cp in payments for a in cp.claim_adjustments]
     adjustments += [a for line in lines for a in line.line_adjustments]
-    RemitAdjustment.objects.bulk_create(adjustments, batch_size=1000)
+    insert_rows(
+        RemitAdjustment,
+        ["claim_payment", "line", "group", "reason", "amount", "quantity"],
+        [a.row() for a in adjustments],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -472,23 +488,24 @@ class _Posting:
         self.next_payer: dict[int, int | None] = {}
         self.fees: dict[tuple[int, int], list[PayerFee]] = defaultdict(list)
         self.services: dict[tuple[str, str], int] = {}
+        self.matched: list[ClaimPayment] = []
+
+    def prepare(self, payments: list[ClaimPayment]) -> None:
+        """Before the rows are saved: read what posting needs, mark the matched payments
+        posted and give their lines the contracted amount."""
+        self.matched = [cp for cp in payments if cp.claim is not None]
+        if not self.matched:
+            return
+        self._load([cp.claim for cp in self.matched])
+        for cp in self.matched:
+            cp.posted = True
+            for line in cp.line_payments:
+                line.contracted_amount = self._contracted(cp.claim.payer_id, line)
 
     def post(self, payments: list[ClaimPayment]) -> list[str]:
-        matched = [cp for cp in payments if cp.claim_id is not None]
-        if not matched:
-            return []
-        self._load([cp.claim for cp in matched])
-        for cp in matched:
+        """After the rows are saved: the ledger entries, denials and claim statuses."""
+        for cp in self.matched:
             self._claim(cp)
-        changed_lines = [line for cp in matched for line in cp.line_payments]
-        LinePayment.objects.bulk_update(
-            [x for x in changed_lines if x.contracted_amount is not None],
-            ["contracted_amount"],
-            batch_size=1000,
-        )
-        ClaimPayment.objects.filter(pk__in=[cp.pk for cp in matched]).update(posted=True)
-        for cp in matched:
-            cp.posted = True
         ledger.post_many(self.entries, actor=self.actor, day=self.day)
         Denial.objects.bulk_create(self.denials, batch_size=1000)
         refused = move_claims(actor=self.actor, moves=self.moves)
@@ -581,7 +598,6 @@ class _Posting:
         opened: list[Denial] = []
         line_paid = ZERO
         for line in cp.line_payments:
-            line.contracted_amount = self._contracted(payer, line)
             if line.paid:
                 self._entry(cp, LedgerEntry.PAYER_PAYMENT, -line.paid, payer_id=payer, line=line,
                             note=f"Paid, {pcn} line {line.code}, payment {trace}")  # fmt: skip
@@ -597,7 +613,7 @@ class _Posting:
         self.denials += opened
         self._move(cp, denied=bool(opened))
 
-    def _adjust(self, cp, a: RemitAdjustment, line, *, paid_nothing: bool, opened: list) -> None:
+    def _adjust(self, cp, a, line, *, paid_nothing: bool, opened: list) -> None:
         if not a.amount:
             return
         claim = cp.claim
@@ -736,15 +752,18 @@ def match_claim_payment(*, claim_payment: ClaimPayment, claim: Claim, actor, not
     cp.claim = claim
     _rows_for_posting(cp)
     _match_lines(cp, list(claim.lines.order_by("line_number")))
-    LinePayment.objects.bulk_update(cp.line_payments, ["claim_line"])
     remittance = cp.remittance
     today = timezone.localdate()
     day = min(remittance.payment_date, today) if remittance.payment_date else today
-    warnings = _Posting(actor=actor, remittance=remittance, day=day).post([cp])
+    posting = _Posting(actor=actor, remittance=remittance, day=day)
+    posting.prepare([cp])
+    for line in cp.line_payments:
+        line.save(update_fields=["claim_line", "contracted_amount"])
+    warnings = posting.post([cp])
     cp.resolved_at = timezone.now()
     cp.resolved_by = actor
     cp.resolution_note = (note or f"Matched by hand to {claim.patient_control_number}")[:300]
-    cp.save(update_fields=["claim", "resolved_at", "resolved_by", "resolution_note"])
+    cp.save(update_fields=["claim", "posted", "resolved_at", "resolved_by", "resolution_note"])
     Remittance.objects.filter(pk=remittance.pk).update(matched_count=remittance.matched_count + 1)
     return cp, warnings
 

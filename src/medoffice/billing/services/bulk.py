@@ -1,0 +1,33 @@
+"""Plain multi-row inserts for large imports, where building a model instance per row and
+Django's per-field preparation cost more than the database itself.
+
+Only for rows nothing needs back (no ids are returned) and whose values are
+already plain: ints, strings, ``Decimal``, dates and None. Aware datetimes go
+through :func:`db_datetime` first. Model defaults are *not* applied: name every
+column that is not nullable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+
+def db_datetime(value: dt.datetime):
+    """An aware datetime as this database stores it."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def insert_rows(model, fields: list[str], rows: list[tuple], *, batch: int = 5000) -> None:
+    """INSERT ``rows`` (tuples in the order of ``fields``, model field names) into ``model``."""
+    if not rows:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        for at in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[at : at + batch])
