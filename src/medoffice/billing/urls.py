@@ -3,6 +3,7 @@
 from django.urls import path
 
 from medoffice.billing.views import charges, claims, fees
+from medoffice.billing.views import remittances as remit
 
 urlpatterns = [
     path("billing/ready/", charges.ready_to_bill, name="billing_ready"),
@@ -26,4 +27,10 @@ urlpatterns = [
     path("billing/fees/import/", fees.fee_import_page, name="fee_import"),
     path("billing/fees/export/<str:kind>/", fees.fee_export, name="fee_export"),
     path("billing/fees/starter/", fees.load_starter, name="fee_starter"),
+    path("billing/remittances/", remit.remittance_list, name="remittance_list"),
+    path("billing/remittances/import/", remit.remittance_import, name="remittance_import"),
+    path("billing/remittances/unmatched/", remit.remittance_unmatched, name="remittance_unmatched"),
+    path("billing/remittances/<int:pk>/", remit.remittance_detail, name="remittance_detail"),
+    path("billing/claim-payments/<int:pk>/match/", remit.claim_payment_match, name="cp_match"),
+    path("billing/claim-payments/<int:pk>/dismiss/", remit.claim_payment_dismiss, name="cp_drop"),
 ]

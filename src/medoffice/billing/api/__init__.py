@@ -11,11 +11,13 @@ import lists every refused line.
 from ninja import Router
 
 from medoffice.billing.api import batches, charges, claims, fees
+from medoffice.billing.api import remittances as remittance_api
 
 router = Router(tags=["billing"])
 router.add_router("", fees.router)
 router.add_router("", charges.router)
 router.add_router("", claims.router)
 router.add_router("", batches.router)
+router.add_router("", remittance_api.router)
 
 __all__ = ["router"]

@@ -682,7 +682,7 @@ def summary_of(row: Remittance) -> RemittanceSummary:
     denied = Denial.objects.filter(claim_payment__remittance=row)
 
     def total(qs, name="amount") -> Decimal:
-        return qs.aggregate(s=Sum(name))["s"] or ZERO
+        return _money(qs.aggregate(s=Sum(name))["s"] or ZERO)
 
     return RemittanceSummary(
         payer=row.payer.name if row.payer_id else row.payer_name,
@@ -799,3 +799,31 @@ def find_claims(text: str, limit: int = 20):
     for w in words:
         by_name &= Q(patient__last_name__istartswith=w) | Q(patient__first_name__istartswith=w)
     return qs.filter(q | by_name).order_by("-date_of_service", "-pk")[:limit]
+
+
+def remittance_list(*, text: str = "", since: dt.date | None = None, until: dt.date | None = None):
+    """Imported payments, newest first: by payer name or id, or trace number; payment dates."""
+    qs = Remittance.objects.select_related("payer", "file")
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(trace_number__icontains=text)
+            | Q(payer_name__icontains=text)
+            | Q(payer__name__icontains=text)
+            | Q(payer_identifier__iexact=text)
+        )
+    if since:
+        qs = qs.filter(payment_date__gte=since)
+    if until:
+        qs = qs.filter(payment_date__lte=until)
+    return qs.order_by("-payment_date", "-pk")
+
+
+def remittance_claims(remittance: Remittance):
+    """A payment's claim payments with their claims, lines, adjustments and denials."""
+    return (
+        ClaimPayment.objects.filter(remittance=remittance)
+        .select_related("claim", "claim__patient")
+        .prefetch_related("lines__claim_line", "adjustments", "denials")
+        .order_by("pk")
+    )
