@@ -271,7 +271,7 @@ def main() -> int:
         report, wall, cpu = cpu_timed(lambda t=text, n=trace: import_835(t, actor=None, filename=n))
         if args.profile:
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(30)
         walls.append(wall)
         (summary,) = report.remittances
         statuses = dict.fromkeys([Claim.PAID, Claim.PARTLY_PAID, Claim.DENIED], 0)

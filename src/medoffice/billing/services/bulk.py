@@ -31,3 +31,23 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, batch: int = 500
     with connection.cursor() as cursor:
         for at in range(0, len(rows), batch):
             cursor.executemany(sql, rows[at : at + batch])
+
+
+class Maker:
+    """Builds many unsaved instances of ``model`` quickly: the field defaults are worked out
+    once (a callable default is called once, so give such fields a value when it matters),
+    and each instance is made from positional values, Django's fast path. Values are given
+    by attribute name (``claim_id``, not ``claim``)."""
+
+    def __init__(self, model):
+        self.model = model
+        fields = model._meta.concrete_fields
+        self.index = {f.attname: i for i, f in enumerate(fields)}
+        self.base = [None if f.primary_key else f.get_default() for f in fields]
+
+    def __call__(self, **values):
+        row = list(self.base)
+        index = self.index
+        for name, value in values.items():
+            row[index[name]] = value
+        return self.model(*row)

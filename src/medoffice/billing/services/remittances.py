@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -57,7 +57,7 @@ from medoffice.billing.models import (
     Service,
 )
 from medoffice.billing.services import ledger
-from medoffice.billing.services.bulk import insert_rows
+from medoffice.billing.services.bulk import Maker, insert_rows
 from medoffice.billing.services.claims import ClaimMove, move_claims
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x835 import read_835
@@ -344,11 +344,22 @@ class _Importer:
         return result
 
 
+class _Makers(dict):
+    def __missing__(self, key):
+        model = {"claim_payment": ClaimPayment, "line": LinePayment, "entry": LedgerEntry,
+                 "denial": Denial}[key]  # fmt: skip
+        self[key] = maker = Maker(model)
+        return maker
+
+
+_makers = _Makers()
+
+
 def _claim_payment(row: Remittance, clp) -> ClaimPayment:
     """The rows for one CLP (not saved yet): the claim payment, its lines and adjustments."""
     name = ", ".join(n for n in (clp.patient_last_name, clp.patient_first_name) if n)
-    cp = ClaimPayment(
-        remittance=row,
+    cp = _makers["claim_payment"](
+        remittance_id=row.pk,
         patient_control_number=clp.patient_control_number[:38],
         status_code=clp.status[:2],
         charge=_money(clp.charge),
@@ -362,8 +373,7 @@ def _claim_payment(row: Remittance, clp) -> ClaimPayment:
     cp.claim_adjustments = [_adjustment(cp, None, a) for a in clp.adjustments]
     cp.line_payments = []
     for svc in clp.services:
-        line = LinePayment(
-            claim_payment=cp,
+        line = _makers["line"](
             code=(svc.submitted_code or svc.procedure_code)[:48],
             modifiers=" ".join(svc.submitted_modifiers or svc.modifiers)[:11],
             units=svc.units,
@@ -402,19 +412,30 @@ def _adjustment(cp: ClaimPayment, line: LinePayment | None, a) -> _Adjustment:
     return _Adjustment(cp, line, a.group, a.reason[:5], _money(a.amount), quantity)
 
 
+# What matching and posting read of our claim lines (plain tuples: thousands are read at once).
+_OurLine = namedtuple("_OurLine", "pk claim_id code modifiers units date_of_service")
+# What posting reads of a claim (and what move_claims writes back).
+_CLAIM_FIELDS = (
+    "pk", "status", "status_changed_at", "payer_id", "charge_id", "patient_id", "coverage_id",
+    "payer_claim_number", "patient_control_number", "date_of_service",
+)  # fmt: skip
+
+
 def _match(payments: list[ClaimPayment], clps, payer: Payer | None) -> list[str]:
     """Point each claim payment at our claim (CLP01) and each line at our claim line."""
     warnings = []
     numbers = list({cp.patient_control_number for cp in payments})
     claims: dict[str, Claim] = {}
     for chunk in _chunks(numbers):
-        for claim in Claim.objects.select_for_update().filter(patient_control_number__in=chunk):
+        found = Claim.objects.select_for_update().filter(patient_control_number__in=chunk)
+        for claim in found.only(*_CLAIM_FIELDS):
             claims[claim.patient_control_number] = claim
-    lines: dict[int, list[ClaimLine]] = defaultdict(list)
+    lines: dict[int, list[_OurLine]] = defaultdict(list)
     ids = [c.pk for c in claims.values()]
     for chunk in _chunks(ids):
-        for line in ClaimLine.objects.filter(claim_id__in=chunk).order_by("line_number"):
-            lines[line.claim_id].append(line)
+        found = ClaimLine.objects.filter(claim_id__in=chunk).order_by("line_number")
+        for line in found.values_list(*_OurLine._fields):
+            lines[line[1]].append(_OurLine(*line))
     for cp, clp in zip(payments, clps, strict=True):
         claim = claims.get(cp.patient_control_number)
         if claim is None:
@@ -449,11 +470,15 @@ def _match_lines(cp: ClaimPayment, ours: list[ClaimLine], refs: list[str] | None
             found = next((x for x in free if x.code == line.code), None)
         if found is not None and found in free:
             free.remove(found)
-            line.claim_line = found
+            line.claim_line_id = found.pk
+            line.our_line = found
 
 
 def _save_rows(payments: list[ClaimPayment]) -> None:
     ClaimPayment.objects.bulk_create(payments, batch_size=1000)
+    for cp in payments:
+        for line in cp.line_payments:
+            line.claim_payment_id = cp.pk
     lines = [line for cp in payments for line in cp.line_payments]
     LinePayment.objects.bulk_create(lines, batch_size=1000)
     adjustments = [a for cp in payments for a in cp.claim_adjustments]
@@ -531,9 +556,10 @@ class _Posting:
                 self.balance[(r["charge_id"], r["payer_id"])] = r["s"]
         coverages: dict[int, list[Coverage]] = defaultdict(list)
         for chunk in _chunks(patient_ids):
-            for c in Coverage.objects.filter(patient_id__in=chunk).order_by(
+            found = Coverage.objects.filter(patient_id__in=chunk).order_by(
                 "order", "-effective_date"
-            ):
+            )
+            for c in found.only("pk", "patient_id", "payer_id", "effective_date", "end_date"):
                 coverages[c.patient_id].append(c)
         for claim in claims:
             self.status[claim.pk] = claim.status
@@ -558,7 +584,7 @@ class _Posting:
             self.fees[(fee.payer_id, fee.service_id)].append(fee)
 
     def _contracted(self, payer_id: int, line: LinePayment) -> Decimal | None:
-        ours = line.claim_line
+        ours = getattr(line, "our_line", None)
         code, modifiers = (ours.code, ours.modifiers) if ours else (line.code, line.modifiers)
         service = self.services.get((code, " ".join(modifiers.split())))
         day = line.service_date or (ours.date_of_service if ours else None)
@@ -572,7 +598,7 @@ class _Posting:
     def _entry(self, cp, kind, amount, *, payer_id, line=None, group="", reason="", note=""):
         claim = cp.claim
         self.entries.append(
-            LedgerEntry(
+            _makers["entry"](
                 kind=kind,
                 amount=amount,
                 patient_id=claim.patient_id,
@@ -580,7 +606,7 @@ class _Posting:
                 payer_id=payer_id,
                 claim_id=claim.pk,
                 claim_line_id=line.claim_line_id if line is not None else None,
-                remittance=self.remittance,
+                remittance_id=self.remittance.pk,
                 adjustment_group=group,
                 reason_code=reason,
                 note=note[:300],
@@ -634,8 +660,9 @@ class _Posting:
                     x for x in (line.remark_codes if line is not None else "", cp.remark_codes) if x
                 )
                 opened.append(
-                    Denial(
-                        claim=claim, claim_payment=cp, line=line, payer_id=payer, group=a.group,
+                    _makers["denial"](
+                        claim_id=claim.pk, claim_payment_id=cp.pk, payer_id=payer, group=a.group,
+                        line_id=line.pk if line is not None else None,
                         reason_code=a.reason, remark_codes=remarks[:120], amount=a.amount,
                         denied_on=self.remittance.payment_date or timezone.localdate(),
                     )
