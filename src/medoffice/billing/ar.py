@@ -235,6 +235,25 @@ def aging_buckets(as_of: dt.date, by: str = BY_PAYER, payer: Payer | int | None 
     raise ValueError(f"aging by {by!r}: use 'payer' or 'patient'")
 
 
+def aging_table(report: Aging) -> list[list]:
+    """The report as rows for a CSV file or a printed table: a header, one row per payer or
+    patient, the totals, then each credit (a negative total, owed to the patient)."""
+    first = ["Payer"] if report.by == BY_PAYER else ["Patient", "MRN"]
+    table: list[list] = [[*first, *BUCKET_LABELS, "Total"]]
+    for row in report.rows:
+        name = [row.label] if report.by == BY_PAYER else [row.label, row.mrn]
+        table.append([*name, *row.buckets, row.total])
+    table.append(["Total", *[""] * (len(first) - 1), *report.totals, report.total])
+    for c in report.credits:
+        name = (
+            [f"Credit: {c.label}", c.mrn]
+            if report.by == BY_PATIENT
+            else [f"Credit: {c.label} ({c.mrn})"]
+        )
+        table.append([*name, *[""] * len(BUCKETS), -c.amount])
+    return table
+
+
 def total_ar(as_of: dt.date) -> Decimal:
     """What payers and patients owe at ``as_of`` (the aging's grand total; credits not netted)."""
     return aging_buckets(as_of, BY_PAYER).total

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from medoffice.billing.views import charges, claims, fees
+from medoffice.billing.views import ar, charges, claims, fees
 from medoffice.billing.views import remittances as remit
 
 urlpatterns = [
@@ -27,6 +27,9 @@ urlpatterns = [
     path("billing/fees/import/", fees.fee_import_page, name="fee_import"),
     path("billing/fees/export/<str:kind>/", fees.fee_export, name="fee_export"),
     path("billing/fees/starter/", fees.load_starter, name="fee_starter"),
+    path("billing/ar/", ar.ar_aging, name="ar_aging"),
+    path("billing/ar/visits/", ar.ar_visits, name="ar_visits"),
+    path("billing/ar/close/", ar.period_close, name="period_close"),
     path("billing/remittances/", remit.remittance_list, name="remittance_list"),
     path("billing/remittances/import/", remit.remittance_import, name="remittance_import"),
     path("billing/remittances/unmatched/", remit.remittance_unmatched, name="remittance_unmatched"),

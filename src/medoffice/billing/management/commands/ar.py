@@ -83,29 +83,16 @@ class Command(BaseCommand):
     def aging(self, options) -> None:
         as_of = parse_day(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         report = ar.aging_buckets(as_of, by=options["by"])
-        first = ["Payer"] if report.by == ar.BY_PAYER else ["Patient", "MRN"]
-        header = [*first, *report.labels, "Total"]
-        rows = []
-        for row in report.rows:
-            name = [row.label] if report.by == ar.BY_PAYER else [row.label, row.mrn]
-            rows.append([*name, *row.buckets, row.total])
-        blank = [""] * (len(first) - 1)
-        totals = ["Total", *blank, *report.totals, report.total]
+        rows = ar.aging_table(report)
         if options["csv"]:
-            writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows([*rows, totals])
-            # Credits follow, apart from the aging: a negative total, owed to the patient.
-            for c in report.credits:
-                name = (
-                    [f"Credit: {c.label}", c.mrn]
-                    if report.by == ar.BY_PATIENT
-                    else [f"Credit: {c.label} ({c.mrn})"]
-                )
-                writer.writerow([*name, *[""] * len(report.labels), -c.amount])
+            csv.writer(self.stdout, lineterminator="\n").writerows(rows)
             return
         self.stdout.write(f"A/R aging at {as_of} by {report.by}")
-        for line in table(header, [*rows, totals], left=len(first)):
+        aged = rows[
+            : len(rows) - len(report.credits)
+        ]  # the credits follow, in a table of their own
+        first = 1 if report.by == ar.BY_PAYER else 2
+        for line in table(aged[0], aged[1:], left=first):
             self.stdout.write(line)
         if report.credits:
             self.stdout.write("")
