@@ -624,8 +624,17 @@ class _Writer(SegmentWriter):
                             f"{path}.lines[{k}].adjudications[{m}]", "must be a LineAdjudication"
                         )
                     if a.payer_id == pid:
-                        apath = f"{path}.lines[{k}].adjudications[{m}].adjustments"
-                        self.adjustments_total(a.adjustments, apath)
+                        apath = f"{path}.lines[{k}].adjudications[{m}]"
+                        self.amount(a.paid, f"{apath}.paid")
+                        total = a.paid + self.adjustments_total(
+                            a.adjustments, f"{apath}.adjustments"
+                        )
+                        if total != line.charge:
+                            raise EdiInputError(
+                                f"{apath}.paid",
+                                f"paid {a.paid} plus the line's adjustments make {total}, not "
+                                f"the line's charge {line.charge}",
+                            )
             self.amount(other.paid, f"{opath}.paid")
             claim_level = self.adjustments_total(other.adjustments, f"{opath}.adjustments")
             line_level = sum((adj.amount for a in answers for adj in a.adjustments), Decimal(0))
@@ -767,14 +776,7 @@ class _Writer(SegmentWriter):
         units = answer.units
         if not isinstance(units, Decimal) or units <= 0:
             raise EdiInputError(f"{path}.units", f"must be a positive Decimal ({units!r})")
-        paid = self.amount(answer.paid, f"{path}.paid")
-        total = answer.paid + self.adjustments_total(answer.adjustments, f"{path}.adjustments")
-        if total != line.charge:
-            raise EdiInputError(
-                f"{path}.paid",
-                f"paid {answer.paid} plus the line's adjustments make {total}, not the line's "
-                f"charge {line.charge}",
-            )
+        paid = self.amount(answer.paid, f"{path}.paid")  # balanced in check_coordination
         self.seg(
             "SVD",
             answer.payer_id,
