@@ -80,6 +80,9 @@ def test_open_visits_of_a_payer_and_of_a_patient(client_as, credit, commercial_p
     assert credit.patient.mrn in by_patient.content.decode()
     assert AccessLogEntry.objects.filter(patient_id=credit.patient_id).exists()
     assert client.get(reverse("ar_visits"), {"payer": "x"}).status_code == 404
+    # The "Patient" row: patients' own shares only (here none on a visit).
+    patients = client.get(reverse("ar_visits"), {"self": "1"}).content.decode()
+    assert "No open visit." in patients and "$165.00" not in patients
 
 
 def test_ar_is_for_billers_and_the_office_manager(client_as):
