@@ -40,6 +40,14 @@ from medoffice.billing import carc
 from medoffice.billing.models import ClaimPayment, Denial, LinePayment
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    """A database sum as money (SQLite hands back 165 for 165.00)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 AGE_BUCKETS = [
@@ -139,7 +147,7 @@ def denial_groups(
     if by == "payer":
         rows = qs.values("payer_id", "payer__name").annotate(n=Count("pk"), t=Sum("amount"))
         out = [
-            Group(str(r["payer_id"]), r["payer__name"], "", r["n"], r["t"] or ZERO) for r in rows
+            Group(str(r["payer_id"]), r["payer__name"], "", r["n"], _money(r["t"])) for r in rows
         ]
         return sorted(out, key=lambda g: (-g.total, g.label))
     if by == "age":
@@ -148,7 +156,7 @@ def denial_groups(
         )
         found = {r["k"]: r for r in rows}
         return [
-            Group(code, label, "", found[code]["n"], found[code]["t"] or ZERO)
+            Group(code, label, "", found[code]["n"], _money(found[code]["t"]))
             for code, label, _l, _h in AGE_BUCKETS
             if code in found
         ]
@@ -156,7 +164,7 @@ def denial_groups(
         rows = qs.annotate(k=_band_case()).values("k").annotate(n=Count("pk"), t=Sum("amount"))
         found = {r["k"]: r for r in rows}
         return [
-            Group(code, label, "", found[code]["n"], found[code]["t"] or ZERO)
+            Group(code, label, "", found[code]["n"], _money(found[code]["t"]))
             for code, label, _l, _h in AMOUNT_BANDS
             if code in found
         ]
@@ -166,14 +174,14 @@ def denial_groups(
         reason = carc.carc(r["reason_code"])
         key = r["reason_code"]
         out.append(
-            Group(key, f"{r['group']}-{key}: {reason.text}", reason.hint, r["n"], r["t"] or ZERO)
+            Group(key, f"{r['group']}-{key}: {reason.text}", reason.hint, r["n"], _money(r["t"]))
         )
     return sorted(out, key=lambda g: (-g.count, -g.total, g.key))
 
 
 def queue_totals(filters: DenialFilters = DenialFilters(), *, today: dt.date | None = None):
     agg = denial_queue(filters, today=today).aggregate(n=Count("pk"), t=Sum("amount"))
-    return agg["n"], agg["t"] or ZERO
+    return agg["n"], _money(agg["t"])
 
 
 # --- denial rate and top reasons -----------------------------------------------------------
@@ -216,7 +224,7 @@ def denial_stats(*, since: dt.date, until: dt.date, top: int = 3) -> list[PayerD
     }
     denials = Denial.objects.filter(claim_payment__in=payments.values("pk"))
     denied = {
-        r["payer_id"]: (r["n"], r["t"] or ZERO)
+        r["payer_id"]: (r["n"], _money(r["t"]))
         for r in denials.values("payer_id")
         .annotate(n=Count("claim_id", distinct=True), t=Sum("amount"))
         .order_by()
@@ -230,7 +238,7 @@ def denial_stats(*, since: dt.date, until: dt.date, top: int = 3) -> list[PayerD
         rows = reasons.setdefault(r["payer_id"], [])
         if len(rows) < top:
             code = r["reason_code"]
-            rows.append((code, carc.carc(code).text, r["n"], r["t"] or ZERO))
+            rows.append((code, carc.carc(code).text, r["n"], _money(r["t"])))
     out = []
     for payer_id, (name, n) in adjudicated.items():
         count, amount = denied.get(payer_id, (0, ZERO))
@@ -307,9 +315,9 @@ def underpayment_totals(filters: UnderpaymentFilters = UnderpaymentFilters()):
             r["claim_payment__claim__payer_id"],
             r["claim_payment__claim__payer__name"],
             r["n"],
-            r["expected"] or ZERO,
-            r["got"] or ZERO,
-            r["short"] or ZERO,
+            _money(r["expected"]),
+            _money(r["got"]),
+            _money(r["short"]),
         )  # fmt: skip
         for r in rows
     ]

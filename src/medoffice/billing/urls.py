@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from medoffice.billing.views import ar, charges, claims, fees
+from medoffice.billing.views import ar, charges, claims, denials, fees
 from medoffice.billing.views import remittances as remit
 
 urlpatterns = [
@@ -20,6 +20,15 @@ urlpatterns = [
     path("billing/batches/<int:pk>/837p/", claims.batch_download, name="batch_download"),
     path("billing/batches/<int:pk>/send/", claims.batch_send, name="batch_send"),
     path("billing/acknowledgements/", claims.ack_import, name="ack_import"),
+    path("billing/denials/", denials.denial_queue, name="denial_queue"),
+    path("billing/denials/stats/", denials.denial_stats, name="denial_stats"),
+    path("billing/denials/<int:pk>/", denials.denial_detail, name="denial_detail"),
+    path("billing/denials/<int:pk>/action/", denials.denial_action, name="denial_action"),
+    path("billing/denials/<int:pk>/appeal.pdf", denials.appeal_letter, name="appeal_letter"),
+    path("billing/write-offs/", denials.write_offs, name="write_offs"),
+    path("billing/write-offs/<int:pk>/decide/", denials.write_off_decide, name="write_off_decide"),
+    path("billing/underpayments/", denials.underpayments, name="underpayments"),
+    path("billing/underpayments.csv", denials.underpayments_csv, name="underpayments_csv"),
     path("billing/fees/", fees.fee_schedule, name="fee_schedule"),
     path("billing/fees/new/", fees.service_edit, name="service_add"),
     path("billing/fees/<int:pk>/", fees.service_edit, name="service_edit"),

@@ -10,7 +10,7 @@ import lists every refused line.
 
 from ninja import Router
 
-from medoffice.billing.api import ar, batches, charges, claims, fees
+from medoffice.billing.api import ar, batches, charges, claims, denials, fees
 from medoffice.billing.api import remittances as remittance_api
 
 router = Router(tags=["billing"])
@@ -18,6 +18,7 @@ router.add_router("", fees.router)
 router.add_router("", charges.router)
 router.add_router("", claims.router)
 router.add_router("", batches.router)
+router.add_router("", denials.router)
 router.add_router("", ar.router)
 router.add_router("", remittance_api.router)
 
