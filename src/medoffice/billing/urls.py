@@ -3,6 +3,7 @@
 from django.urls import path
 
 from medoffice.billing.views import ar, charges, claims, denials, fees
+from medoffice.billing.views import patient_money as money
 from medoffice.billing.views import remittances as remit
 
 urlpatterns = [
@@ -45,4 +46,21 @@ urlpatterns = [
     path("billing/remittances/<int:pk>/", remit.remittance_detail, name="remittance_detail"),
     path("billing/claim-payments/<int:pk>/match/", remit.claim_payment_match, name="cp_match"),
     path("billing/claim-payments/<int:pk>/dismiss/", remit.claim_payment_dismiss, name="cp_drop"),
+    path("billing/patients/<int:pk>/account/", money.patient_account, name="patient_account"),
+    path("billing/patients/<int:pk>/payments/new/", money.payment_new, name="payment_new"),
+    path("billing/patients/<int:pk>/refunds/new/", money.refund_new, name="refund_new"),
+    path("billing/patients/<int:pk>/plans/new/", money.plan_new, name="plan_new"),
+    path("billing/payments/<int:pk>/", money.payment_receipt, name="payment_receipt"),
+    path("billing/payments/<int:pk>/pdf/", money.payment_receipt_pdf, name="payment_receipt_pdf"),
+    path("billing/payments/<int:pk>/void/", money.payment_void, name="payment_void"),
+    path("billing/plans/", money.plan_list, name="plan_list"),
+    path("billing/plans/<int:pk>/cancel/", money.plan_cancel, name="plan_cancel"),
+    path("billing/plan-installments/<int:pk>/reminded/", money.plan_reminded, name="plan_reminded"),
+    path("billing/statements/", money.statement_list, name="statement_list"),
+    path("billing/statements/progress/", money.statement_progress, name="statement_progress"),
+    path("billing/statements/run/", money.statement_run_now, name="statement_run_now"),
+    path("billing/statements/runs/<int:pk>/", money.statement_run_detail, name="statement_run"),
+    path("billing/statements/runs/<int:pk>/batch/", money.statement_batch, name="statement_batch"),
+    path("billing/statements/<int:pk>/pdf/", money.statement_pdf, name="statement_pdf"),
+    path("billing/collections/<int:pk>/clear/", money.collections_clear, name="collections_clear"),
 ]

@@ -68,6 +68,10 @@ ROLES: dict[str, Role] = {
                 "billing.*_chargediagnosis",
                 "billing.*_chargeline",
                 "billing.view_claim",
+                # Copays and payments at the desk, and statements to answer questions.
+                "billing.add_patientpayment",
+                "billing.view_patientpayment",
+                "billing.view_statement",
             ),
         ),
         Role(

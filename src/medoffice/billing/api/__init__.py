@@ -11,6 +11,7 @@ import lists every refused line.
 from ninja import Router
 
 from medoffice.billing.api import ar, batches, charges, claims, denials, fees
+from medoffice.billing.api import patient_money as money_api
 from medoffice.billing.api import remittances as remittance_api
 
 router = Router(tags=["billing"])
@@ -21,5 +22,6 @@ router.add_router("", batches.router)
 router.add_router("", denials.router)
 router.add_router("", ar.router)
 router.add_router("", remittance_api.router)
+router.add_router("", money_api.router)
 
 __all__ = ["router"]
