@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from medoffice.billing.models import Claim, LedgerEntry, RemittanceFile
 from medoffice.billing.services import claims as claim_svc
 from medoffice.cli import main
 from tests.billing.x835text import claim_payment, file_835, line
-
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -20,13 +21,18 @@ def claim(charged, biller):
     return claim
 
 
-def run(capsys, *args: str):
-    code = main(["era", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+def run(*args: str):
+    """(exit code, stdout, stderr) of medoffice era ... in this test's database."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("era", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return 1, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
 
 
-def test_import_prints_what_was_posted_and_refuses_a_broken_file(claim, tmp_path, capsys):
+@pytest.mark.django_db
+def test_import_prints_what_was_posted_and_refuses_a_broken_file(claim, tmp_path):
     first, second = claim.lines.order_by("line_number")
     good = tmp_path / "good.835"
     good.write_text(file_835([
@@ -37,7 +43,7 @@ def test_import_prints_what_was_posted_and_refuses_a_broken_file(claim, tmp_path
     bad = tmp_path / "bad.835"
     bad.write_text(text[: len(text) // 2])
 
-    code, out, err = run(capsys, "import", str(good), str(bad))
+    code, out, err = run("import", str(good), str(bad))
 
     assert code == 1
     assert "good.835: 1 payment(s), 1 claim(s) posted ($110.00), 1 unmatched, reconciled" in out
@@ -47,11 +53,11 @@ def test_import_prints_what_was_posted_and_refuses_a_broken_file(claim, tmp_path
     assert RemittanceFile.objects.get().filename == "good.835"
     entries = LedgerEntry.objects.count()
 
-    code, out, err = run(capsys, "import", str(good))
+    code, out, err = run("import", str(good))
     assert code == 0 and "already imported on" in out
     assert LedgerEntry.objects.count() == entries
 
 
-def test_a_missing_file_is_a_usage_error(db, tmp_path, capsys):
-    code, _, err = run(capsys, "import", str(tmp_path / "nope.835"))
-    assert code == 2 and "is not a file" in err
+def test_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    code = main(["era", "import", str(tmp_path / "nope.835")])
+    assert code == 2 and "is not a file" in capsys.readouterr().err

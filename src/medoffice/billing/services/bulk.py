@@ -19,18 +19,24 @@ def db_datetime(value: dt.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def insert_rows(model, fields: list[str], rows: list[tuple], *, batch: int = 5000) -> None:
-    """INSERT ``rows`` (tuples in the order of ``fields``, model field names) into ``model``."""
+def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (tuples in the order of ``fields``, model field names) into ``model``,
+    many rows a statement."""
     if not rows:
         return
     meta = model._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per = max(1, min(1000, 30_000 // len(fields)))  # SQLite allows 32,766 parameters
     with connection.cursor() as cursor:
-        for at in range(0, len(rows), batch):
-            cursor.executemany(sql, rows[at : at + batch])
+        for at in range(0, len(rows), per):
+            chunk = rows[at : at + per]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+                f"VALUES {', '.join([one] * len(chunk))}",
+                [value for row in chunk for value in row],
+            )
 
 
 class Maker:

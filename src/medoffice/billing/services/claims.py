@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -405,8 +404,8 @@ def move_claims(*, actor, moves: list[ClaimMove]) -> list[tuple[Claim, str]]:
     """Many claims' status changes at once, by the same rules as :func:`move_claim`.
 
     Each step must be allowed by ``Claim.TRANSITIONS`` from the status before
-    it, and writes a :class:`ClaimEvent`; claims are updated one statement per
-    status reached and events are inserted together. The caller holds the claims
+    it, and writes a :class:`ClaimEvent`; claims are updated and events inserted a
+    few hundred a statement. The caller holds the claims
     locked (``select_for_update``) inside its transaction. A claim whose next
     step is not allowed stops there (the steps before it stand); the refusals
     come back as (claim, reason) for the caller to report.
@@ -435,28 +434,27 @@ def move_claims(*, actor, moves: list[ClaimMove]) -> list[tuple[Claim, str]]:
         number = move.payer_claim_number.strip()[:50]
         if number and number != claim.payer_claim_number:
             claim.payer_claim_number = numbers[claim.pk] = number
-    by_status: dict[str, list[int]] = defaultdict(list)
-    for claim in moved.values():
-        by_status[claim.status].append(claim.pk)
-    for status, ids in by_status.items():
-        for at in range(0, len(ids), 900):
-            Claim.objects.filter(pk__in=ids[at : at + 900]).update(
-                status=status, status_changed_at=now
-            )
-    _set_payer_claim_numbers(list(numbers.items()))
+    renumbered = [move.claim for move in moves if move.claim.pk in numbers]
+    _write_moves(
+        [(c.pk, c.status, at, c.payer_claim_number) for c in moved.values()]
+        + [(c.pk, c.status, db_datetime(c.status_changed_at), c.payer_claim_number)
+           for c in {c.pk: c for c in renumbered if c.pk not in moved}.values()]
+    )  # fmt: skip
     insert_rows(ClaimEvent, ["claim", "at", "user", "from_status", "to_status", "note"], events)
     return refused
 
 
-def _set_payer_claim_numbers(numbers: list[tuple[int, str]]) -> None:
-    """Each claim's payer number, many claims a statement (UPDATE ... FROM a VALUES list)."""
+def _write_moves(rows: list[tuple]) -> None:
+    """(claim id, status, status changed at, payer claim number) for many claims, a few hundred
+    a statement (UPDATE ... FROM a VALUES list)."""
     table = Claim._meta.db_table
     with connection.cursor() as cursor:
-        for at in range(0, len(numbers), 400):
-            chunk = numbers[at : at + 400]
-            rows = ", ".join(["(%s, %s)"] * len(chunk))
+        for at in range(0, len(rows), 400):
+            chunk = rows[at : at + 400]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
             cursor.execute(
-                f"WITH v(id, n) AS (VALUES {rows}) "  # noqa: S608 - no input in the SQL text
-                f"UPDATE {table} SET payer_claim_number = v.n FROM v WHERE {table}.id = v.id",
-                [x for pair in chunk for x in pair],
+                f"WITH v(id, s, t, n) AS (VALUES {values}) "  # noqa: S608 - no input in the SQL text
+                f"UPDATE {table} SET status = v.s, status_changed_at = v.t, "
+                f"payer_claim_number = v.n FROM v WHERE {table}.id = v.id",
+                [x for row in chunk for x in row],
             )
