@@ -463,11 +463,7 @@ def _pending(req: WriteOffRequest, actor) -> WriteOffRequest:
         raise DomainError(
             PERMISSION_DENIED, "Only an office manager decides write-offs.", None, status=403
         )
-    req = (
-        WriteOffRequest.objects.select_for_update()
-        .select_related("claim", "denial", "payer")
-        .get(pk=req.pk)
-    )
+    req = WriteOffRequest.objects.select_for_update().get(pk=req.pk)
     if req.status != WriteOffRequest.PENDING:
         raise DomainError(
             BAD_TRANSITION,
