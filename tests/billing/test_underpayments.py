@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from medoffice.billing import denial_selectors as sel
+from medoffice.billing.models import ClaimPayment
 from medoffice.billing.services.charges import LineInput, enter_charges
 from tests.billing.denial_factory import deny_claim, pay_claim, sent_claim
 
@@ -59,6 +60,19 @@ def test_underpaid_lines_expected_paid_short_and_totals(visit, biller, medicare)
     )
     assert totals["Medicare Part B"].expected == Decimal("102.50")
     assert totals["Peachtree Health Plan"].short == Decimal("10.00")
+    # A payment the payer later reverses is no longer disputed (the new one will be).
+    first = short.payments.get()
+    ClaimPayment.objects.create(
+        remittance=first.remittance,
+        claim=short,
+        patient_control_number=first.patient_control_number,
+        status_code="22",
+        charge=-first.charge,
+        paid=-first.paid,
+        payer_claim_number=first.payer_claim_number,
+        posted=True,
+    )
+    assert short not in {x.claim_payment.claim for x in sel.underpaid_lines()}
     only = sel.underpaid_lines(sel.UnderpaymentFilters(payer_id=medicare.pk))
     assert {x.claim_payment.claim_id for x in only} == {mc.pk}
     assert not sel.underpaid_lines(sel.UnderpaymentFilters(since=dt.date(2026, 3, 10))).exists()

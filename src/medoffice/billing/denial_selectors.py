@@ -9,8 +9,8 @@ Definitions (docs/decisions.md):
   (claim payments matched to our claims, reversals not counted), both dated by the
   remittance's payment date (its posting day when the 835 has none).
 * An underpaid line = a line payment with a contracted amount where paid + patient's share
-  < contracted amount, on a claim payment that is neither a denial nor a reversal, and
-  not itself denied (denials are worked in the queue, not disputed as underpayments).
+  < contracted amount, on a claim payment that is neither a denial nor a reversal nor
+  reversed later, and not itself denied (denials are worked in the queue, not disputed).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     Sum,
     Value,
@@ -260,12 +262,20 @@ def underpaid_lines(filters: UnderpaymentFilters = UnderpaymentFilters()):
     """Paid lines short of the contract: ``expected`` (contracted), ``got`` (paid + the
     patient's share) and ``short`` annotated; oldest service first."""
     got = ExpressionWrapper(F("paid") + F("patient_responsibility"), output_field=MONEY)
+    # A payment the payer took back later (CLP02 22 naming the same payer claim number).
+    reversal = ClaimPayment.objects.filter(
+        claim_id=OuterRef("claim_payment__claim_id"),
+        status_code="22",
+        payer_claim_number=OuterRef("claim_payment__payer_claim_number"),
+        pk__gt=OuterRef("claim_payment_id"),
+    )
     qs = (
         LinePayment.objects.filter(
             contracted_amount__isnull=False, claim_payment__claim__isnull=False
         )
         .exclude(claim_payment__status_code__in=("4", "22"))
         .exclude(denials__isnull=False)
+        .exclude(Exists(reversal))
         .annotate(got=got)
         .annotate(
             short=ExpressionWrapper(F("contracted_amount") - F("got"), output_field=MONEY),
