@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from django.db import transaction
 
 from medoffice.demo.seed import seed_practice
 from medoffice.scheduling.models import Appointment, AppointmentEvent, ScheduleException
 
 TINY = {"providers": 1, "patients": 60, "years": 1}
+pytestmark = pytest.mark.django_db
 
 
 def _history(seed: int) -> dict:
@@ -45,15 +47,22 @@ def _history(seed: int) -> dict:
     return {"visits": visits, "events": events, "blocked": blocked}
 
 
-def test_the_same_seed_gives_the_same_history(db):
-    first, second = _history(21), _history(21)
+@pytest.fixture(scope="module")
+def histories(django_db_setup, django_db_blocker) -> dict[str, dict]:
+    """Seed 21 twice and seed 22 once (each rolled back), shared by the tests below."""
+    with django_db_blocker.unblock():
+        return {"first": _history(21), "again": _history(21), "other": _history(22)}
+
+
+def test_the_same_seed_gives_the_same_history(histories):
+    first, second = histories["first"], histories["again"]
 
     assert len(first["visits"]) > 2000
     assert first == second
 
 
-def test_another_seed_gives_another_history(db):
-    one, other = _history(21), _history(22)
+def test_another_seed_gives_another_history(histories):
+    one, other = histories["first"], histories["other"]
 
     assert one["blocked"][:5] != other["blocked"][:5] or one["visits"] != other["visits"]
     same = set(one["visits"]) & set(other["visits"])

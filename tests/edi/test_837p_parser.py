@@ -47,7 +47,7 @@ def test_delimiters_and_line_breaks_read_back_equal(delimiters, line_breaks):
     assert parse_837p(write_837p(made, delimiters, line_breaks=line_breaks)) == made
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claim_files())
 def test_write_then_parse_is_the_identity(made):
     text = write_837p(made)

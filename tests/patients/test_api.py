@@ -364,7 +364,7 @@ JSON_VALUES = st.recursive(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     field=st.sampled_from(sorted(NEW) + ["home_location", "consent_sms_on", "active"]),
