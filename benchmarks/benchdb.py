@@ -89,8 +89,9 @@ def machine_facts() -> str:
     )
 
 
-def bench_location(*, practice: str, location: str, zone: str = "America/Chicago"):
-    """The benchmark's practice and office (made the first time, found afterwards)."""
+def bench_location(*, practice: str, location: str, zone: str = "America/Chicago", **fields):
+    """The benchmark's practice and office (made the first time, found afterwards); ``fields``
+    (address1, phone...) replace the office's defaults."""
     from medoffice.core.models import Location, Practice
 
     made, _ = Practice.objects.get_or_create(
@@ -114,6 +115,7 @@ def bench_location(*, practice: str, location: str, zone: str = "America/Chicago
             "zip": "62701",
             "phone": "2175550199",
             "time_zone": zone,
+            **fields,
         },
     )
     return office

@@ -56,7 +56,7 @@ def build_day(*, providers: int, per_provider: int, day: dt.date):
     """The location, its front-desk user and the day's visits (booked once, then reused)."""
     from django.db import transaction
 
-    from medoffice.core.models import Location, Practice, User
+    from medoffice.core.models import User
     from medoffice.core.roles import role_group
     from medoffice.patients.models import Patient, mrn_from_sequence
     from medoffice.scheduling.models import (
@@ -73,28 +73,11 @@ def build_day(*, providers: int, per_provider: int, day: dt.date):
         record_flow_step,
     )
 
-    practice, _ = Practice.objects.get_or_create(
-        name="Benchmark Family Practice",
-        defaults={
-            "group_npi": "1234567893",
-            "tax_id": "123456789",
-            "billing_address1": "1 Bench St",
-            "billing_city": "Springfield",
-            "billing_state": "IL",
-            "billing_zip": "62701",
-        },
-    )
-    location, _ = Location.objects.get_or_create(
-        name=LOCATION,
-        defaults={
-            "practice": practice,
-            "address1": "2 Bench St",
-            "city": "Springfield",
-            "state": "IL",
-            "zip": "62701",
-            "phone": "2175550198",
-            "time_zone": "America/Chicago",
-        },
+    location = benchdb.bench_location(
+        practice="Benchmark Family Practice",
+        location=LOCATION,
+        address1="2 Bench St",
+        phone="2175550198",
     )
     user, created = User.objects.get_or_create(
         username="bench-frontdesk", defaults={"first_name": "Maria", "home_location": location}

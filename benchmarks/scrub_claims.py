@@ -22,10 +22,13 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchdb  # noqa: E402
 
 DEFAULT_URL = "postgres://127.0.0.1:5432/mo_bench_scrub"
 PRACTICE = "Scrub Benchmark Practice"
@@ -33,38 +36,8 @@ DIAGNOSES = ["J06.9", "I10", "E11.9", "M54.50", "Z00.00", "E78.5", "K21.9", "F41
 SERVICES = [("99213", "135.00"), ("99214", "195.00"), ("36415", "15.00"), ("87880", "30.00")]
 
 
-def _ensure_postgres_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    conninfo = url.replace("postgres://", "postgresql://", 1)
-    name = psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname")
-    admin = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def configure(url: str) -> None:
-    if url.startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medoffice.settings")
-    os.environ.setdefault("MEDOFFICE_DATA_DIR", str(Path(tempfile.gettempdir()) / "mo-bench-scrub"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _npi(seed: int) -> str:
-    body = f"4{seed:08d}"
-    total = 24
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    benchdb.setup_django(url, data_dir="mo-bench-scrub")
 
 
 def build(claims: int) -> None:
@@ -82,7 +55,6 @@ def build(claims: int) -> None:
         ClaimLine,
         Service,
     )
-    from medoffice.core.models import Location, Practice
     from medoffice.patients.models import Coverage, Patient, Payer
     from medoffice.scheduling.models import Provider
 
@@ -90,31 +62,20 @@ def build(claims: int) -> None:
         return
     rng = random.Random(7)
     with transaction.atomic():
-        practice = Practice.objects.create(
-            name=PRACTICE,
-            group_npi="1234567893",
-            tax_id="123456789",
-            billing_address1="1 Bench St",
-            billing_city="Springfield",
-            billing_state="IL",
-            billing_zip="62701",
-        )
-        location = Location.objects.create(
-            practice=practice,
-            name="Scrub Bench",
-            address1="1 Bench St",
-            city="Springfield",
-            state="IL",
-            zip="62701",
-            phone="2175550100",
-            time_zone="America/Chicago",
+        location = benchdb.bench_location(
+            practice=PRACTICE, location="Scrub Bench", phone="2175550100"
         )
         payer = Payer.objects.create(
             name="Scrub Bench Health", kind=Payer.COMMERCIAL, payer_id="SBH01",
             timely_filing_days=365,
         )  # fmt: skip
         providers = Provider.objects.bulk_create(
-            Provider(first_name="P", last_name=f"Bench{i}", credentials="MD", npi=_npi(i))
+            Provider(
+                first_name="P",
+                last_name=f"Bench{i}",
+                credentials="MD",
+                npi=benchdb.valid_npi(i, prefix="4"),
+            )
             for i in range(20)
         )
         services = {

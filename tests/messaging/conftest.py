@@ -16,6 +16,7 @@ from medoffice.scheduling.services import book_appointment
 from tests.messaging.provider_server import TOKEN, ProviderServer
 from tests.scheduling.conftest import (  # noqa: F401 (fixtures shared with the schedule's tests)
     front_desk,
+    make_patient_record,
     make_provider,
     make_template,
     office,
@@ -42,18 +43,13 @@ def visit_day() -> dt.date:
 
 
 @pytest.fixture
-def make_patient(db, location):
+def make_patient(make_patient_record, location):  # noqa: F811 (the imported fixture)
+    """The schedule's patient record, reachable: a mobile and an email with consent to both,
+    texts preferred, contact hours 8:00–20:00, Main as home (MRNs from 700001)."""
+
     def make(**fields) -> Patient:
         values = {
             "mrn": mrn_from_sequence(next(_mrn)),
-            "first_name": "Maria",
-            "last_name": "Lopez",
-            "date_of_birth": dt.date(1980, 5, 17),
-            "sex_at_birth": "F",
-            "address1": "12 Oak St",
-            "city": "Springfield",
-            "state": "IL",
-            "zip": "62701",
             "phone_mobile": "2175550142",
             "email": "maria@example.org",
             "preferred_contact": Patient.SMS,
@@ -66,7 +62,7 @@ def make_patient(db, location):
             "home_location": location,
         }
         values.update(fields)
-        return Patient.objects.create(**values)
+        return make_patient_record(**values)
 
     return make
 
