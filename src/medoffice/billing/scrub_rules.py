@@ -81,6 +81,11 @@ RULES: tuple[RuleDef, ...] = (
             "This payer requires a referring provider and the claim has none.",
             "Enter the referring provider's name and NPI on the visit's charges.",
             enabled=False),
+    RuleDef("cob_primary_missing", "Secondary claim needs the primary's remittance",
+            "A claim to a second or third payer needs the earlier payer's posted remittance "
+            "(what it paid and adjusted), and its amounts must add up to the charge.",
+            "Post the earlier payer's 835 (or correct it), then scrub again.",
+            fix_target="claim"),
 )  # fmt: skip
 
 BY_CODE = {r.code: r for r in RULES}

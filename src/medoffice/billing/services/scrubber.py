@@ -278,6 +278,7 @@ def check_claim(
 # hash tells), the payer's name and filing limit, the providers' NPIs.
 _FIELDS = (
     "id", "status", "payer_id", "patient_id", "coverage_id", "date_of_service",
+    "charge_id", "payer_order",
     "frequency_code", "total_charge",
     "place_of_service", "rendering_provider_id", "billing_provider_id", "referring_npi",
     "diagnosis_codes",
@@ -335,6 +336,18 @@ def _duplicates(claims: list[Claim]) -> dict[int, str]:
     return twins
 
 
+def _secondary_problems(claims: list[Claim], lines: dict[int, list]) -> dict[int, str]:
+    """Claim id -> why a claim to a later payer cannot carry the earlier payer's decision
+    (no posted remittance, amounts that do not add up); the 837P mapping's own test."""
+    from medoffice.billing.services.x837 import other_payers
+
+    later = [c for c in claims if c.payer_order > 1]
+    if not later:
+        return {}
+    found = other_payers(later, lines_of=lines)
+    return {pk: v for pk, v in found.items() if isinstance(v, str)}
+
+
 @transaction.atomic
 def _scrub_chunk(ids: list[int], *, actor, rules: _Rules, today, group_npi, summary) -> None:
     empty_id_hash = identifier_hash("")
@@ -344,6 +357,7 @@ def _scrub_chunk(ids: list[int], *, actor, rules: _Rules, today, group_npi, summ
     for line in lines.order_by("claim_id", "line_number"):
         by_claim[line.claim_id].append(line)
     twins = _duplicates(claims)
+    cob = _secondary_problems(claims, by_claim)
     now = timezone.now()
     findings: list[ScrubFinding] = []
     events: list[ClaimEvent] = []
@@ -364,6 +378,8 @@ def _scrub_chunk(ids: list[int], *, actor, rules: _Rules, today, group_npi, summ
                     "and amount.",
                 )
             )
+        if claim.pk in cob:
+            found.append(Found("cob_primary_missing", cob[claim.pk], "claim"))
         kept = [f for f in found if rules.on(claim.payer_id, f.code)]
         errors = 0
         for f in kept:
