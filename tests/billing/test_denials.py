@@ -262,3 +262,31 @@ def test_appeal_records_the_text_and_renders_a_letter(denied, biller, practice):
     svc.resolve(denial=visit, actor=biller, note="Paid on appeal")
     visit.refresh_from_db()
     assert visit.status == Denial.RESOLVED and visit.closed_by == biller
+
+
+def test_denials_opened_by_a_real_835_are_worked_to_the_end(charged, biller, practice):
+    """An 835 denying the claim (CLP02 4, CO-197 with a remark) through the posting service:
+    the denials reach the queue, the letter names the payer's claim number, and moving one
+    to the patient and writing off the other leave the payer owing nothing."""
+    from medoffice.billing import denial_selectors as sel
+    from medoffice.billing.services.remittances import import_835
+    from tests.billing.x835text import claim_payment, file_835, line
+
+    claim = sent_claim(charge=charged, actor=biller)
+    first, second = claim.lines.order_by("line_number")
+    text = file_835(
+        [claim_payment(claim, [line(first, 0, CO197=135), line(second, 0, CO197=30)], status="4")]
+    )
+    import_835(text, actor=biller)
+    queue = list(sel.denial_queue(sel.DenialFilters(reason="197")))
+    assert [d.amount for d in queue] == [Decimal("135.00"), Decimal("30.00")]
+    visit, lab = queue
+    assert "authorization" in carc.carc(visit.reason_code).text
+    svc.appeal(denial=visit, actor=biller, text="Authorization was on file.")
+    html = svc.appeal_letter_html(Denial.objects.get(pk=visit.pk))
+    assert "PHP26000001" in html and claim.patient_control_number in html
+    svc.move_to_patient(denial=visit, actor=biller)
+    svc.request_write_off(denial=lab, actor=biller, amount="30", reason="Small")
+    assert payer_owes(visit) == 0
+    assert ledger.patient_balance(claim.patient_id) == Decimal("135.00")
+    assert not sel.denial_queue().exists()
