@@ -57,3 +57,43 @@ class Maker:
         for name, value in values.items():
             row[index[name]] = value
         return self.model(*row)
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys for ``model``, taken now (inside the caller's transaction)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the transaction already holds the write lock, so no one else takes ids.
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")  # noqa: S608
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + count))
+
+
+def insert_objects(model, objects: list) -> None:
+    """Insert unsaved instances of ``model`` as plain rows, giving each its new id first."""
+    fields = model._meta.concrete_fields
+    moments = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateTimeField"]
+    rows = []
+    for obj, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
+        obj.pk = pk
+        row = [getattr(obj, f.attname) for f in fields]
+        for i in moments:
+            if row[i] is not None:
+                row[i] = db_datetime(row[i])
+        rows.append(tuple(row))
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    insert_rows(model, [f.name for f in fields], rows)

@@ -57,7 +57,7 @@ from medoffice.billing.models import (
     Service,
 )
 from medoffice.billing.services import ledger
-from medoffice.billing.services.bulk import Maker, insert_rows
+from medoffice.billing.services.bulk import Maker, insert_objects, insert_rows
 from medoffice.billing.services.claims import ClaimMove, move_claims
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x835 import read_835
@@ -475,12 +475,14 @@ def _match_lines(cp: ClaimPayment, ours: list[ClaimLine], refs: list[str] | None
 
 
 def _save_rows(payments: list[ClaimPayment]) -> None:
-    ClaimPayment.objects.bulk_create(payments, batch_size=1000)
+    for cp in payments:
+        cp.claim_id = cp.claim.pk if cp.claim is not None else None
+    insert_objects(ClaimPayment, payments)
     for cp in payments:
         for line in cp.line_payments:
             line.claim_payment_id = cp.pk
     lines = [line for cp in payments for line in cp.line_payments]
-    LinePayment.objects.bulk_create(lines, batch_size=1000)
+    insert_objects(LinePayment, lines)
     adjustments = [a for cp in payments for a in cp.claim_adjustments]
     adjustments += [a for line in lines for a in line.line_adjustments]
     insert_rows(
