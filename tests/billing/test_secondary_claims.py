@@ -89,7 +89,9 @@ def _post_primary(biller, claim: Claim, medicare) -> ClaimPayment:
     contractual reduction (CO-45) and the coinsurance moved to the secondary (PR-2)."""
     claim = Claim.objects.get(pk=claim.pk)
     lines = list(claim.lines.order_by("line_number"))
-    file = RemittanceFile.objects.create(sha256="a" * 64, filename="era.835", text="ISA*...")
+    file = RemittanceFile.objects.create(
+        sha256=f"{claim.pk:064d}", filename="era.835", text="ISA*..."
+    )
     remittance = Remittance.objects.create(
         file=file, payer=claim.payer, payer_name=claim.payer.name,
         payer_identifier=claim.payer.payer_id, trace_number="EFT-1", method="ACH",
@@ -247,3 +249,41 @@ def test_a_reversed_posting_is_not_used(make_user, two_coverages, medicare, subm
     secondary = claim_services.build_claim(actor=biller, charge=charge)
     summary = scrub_claims(actor=biller, claim_ids=[secondary.pk], today=TODAY)
     assert summary.by_rule == {"cob_primary_missing": 1}
+
+
+def test_the_page_and_the_api_list_and_build(
+    client_as, make_user, two_coverages, medicare, submission, practice
+):
+    from django.urls import reverse
+
+    from medoffice.core.services.tokens import create_token
+
+    biller = make_user("biller")
+    first = two_coverages(biller)
+    second = two_coverages(biller)
+    for charge in (first, second):
+        _post_primary(biller, _send_primary(biller, charge), medicare)
+    client = client_as("biller")
+    page = client.get(reverse("secondary_waiting")).content.decode()
+    assert "Build secondary claims" in page and page.count('name="charge"') == 2
+    response = client.post(reverse("secondary_build"), {"charge": [str(first.pk)]})
+    assert response.status_code == 302
+    assert Claim.objects.filter(charge=first, payer=medicare).count() == 1
+    assert not Claim.objects.filter(charge=second, payer=medicare).exists()
+
+    headers = {"Authorization": f"Bearer {create_token(user=client.user)}"}
+    (waiting,) = client.get("/api/v1/billing/secondary-claims/waiting", headers=headers).json()
+    assert (waiting["charge"], waiting["payer"]) == (second.pk, medicare.pk)
+    bad = client.post(
+        "/api/v1/billing/secondary-claims", '{"charges": [0]}', content_type="application/json",
+        headers=headers,
+    )  # fmt: skip
+    assert bad.status_code == 422
+    built = client.post(
+        "/api/v1/billing/secondary-claims", "{}", content_type="application/json", headers=headers
+    ).json()
+    assert built["clean"] == 1 and len(built["built"]) == 1
+    assert "1 secondary claim built" in built["summary"]
+    assert client.get("/api/v1/billing/secondary-claims/waiting", headers=headers).json() == []
+    front = client_as("front_desk")
+    assert front.post(reverse("secondary_build")).status_code == 403

@@ -5,6 +5,7 @@ from django.urls import path
 from medoffice.billing.views import ar, charges, claims, denials, fees
 from medoffice.billing.views import patient_money as money
 from medoffice.billing.views import remittances as remit
+from medoffice.billing.views import secondary as secondary_views
 
 urlpatterns = [
     path("billing/ready/", charges.ready_to_bill, name="billing_ready"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("billing/claims/scrub/", claims.scrub_listed, name="claims_scrub"),
     path("billing/claims/ready/", claims.ready_listed, name="claims_ready"),
     path("billing/claims/<int:pk>/", claims.claim_detail, name="claim_detail"),
+    path("billing/secondary/", secondary_views.secondary_waiting, name="secondary_waiting"),
+    path("billing/secondary/build/", secondary_views.secondary_build, name="secondary_build"),
     path("billing/claims/<int:pk>/action/", claims.claim_action, name="claim_action"),
     path("billing/scrub-rules/", claims.scrub_rules, name="scrub_rules"),
     path("billing/batches/", claims.batch_list, name="batch_list"),

@@ -13,12 +13,14 @@ from ninja import Router
 from medoffice.billing.api import ar, batches, charges, claims, denials, fees
 from medoffice.billing.api import patient_money as money_api
 from medoffice.billing.api import remittances as remittance_api
+from medoffice.billing.api import secondary as secondary_api
 
 router = Router(tags=["billing"])
 router.add_router("", fees.router)
 router.add_router("", charges.router)
 router.add_router("", claims.router)
 router.add_router("", batches.router)
+router.add_router("", secondary_api.router)
 router.add_router("", denials.router)
 router.add_router("", ar.router)
 router.add_router("", remittance_api.router)
