@@ -1,7 +1,7 @@
-"""Plain multi-row inserts for large imports, where building a model instance per row and
-Django's per-field preparation cost more than the database itself.
+"""Plain inserts for large imports, where building a model instance per row and Django's
+per-field preparation cost more than the database itself.
 
-Only for rows nothing needs back (no ids are returned) and whose values are
+For rows whose ids nobody needs back (or reserved first, :func:`insert_objects`) and values
 already plain: ints, strings, ``Decimal``, dates and None. Aware datetimes go
 through :func:`db_datetime` first. Model defaults are *not* applied: name every
 column that is not nullable.
@@ -20,23 +20,22 @@ def db_datetime(value: dt.datetime):
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (tuples in the order of ``fields``, model field names) into ``model``,
-    many rows a statement."""
+    """INSERT ``rows`` (tuples in the order of ``fields``, model field names) into ``model``:
+    COPY on PostgreSQL, one prepared INSERT run for every row on SQLite."""
     if not rows:
         return
     meta = model._meta
     quote = connection.ops.quote_name
+    table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per = max(1, min(1000, 30_000 // len(fields)))  # SQLite allows 32,766 parameters
     with connection.cursor() as cursor:
-        for at in range(0, len(rows), per):
-            chunk = rows[at : at + per]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-                f"VALUES {', '.join([one] * len(chunk))}",
-                [value for row in chunk for value in row],
-            )
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
 class Maker:
