@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from medoffice.billing.errors import IMPORT_REJECTED, DomainError, invalid
@@ -793,7 +793,7 @@ def match_claim_payment(*, claim_payment: ClaimPayment, claim: Claim, actor, not
     cp.resolved_by = actor
     cp.resolution_note = (note or f"Matched by hand to {claim.patient_control_number}")[:300]
     cp.save(update_fields=["claim", "posted", "resolved_at", "resolved_by", "resolution_note"])
-    Remittance.objects.filter(pk=remittance.pk).update(matched_count=remittance.matched_count + 1)
+    Remittance.objects.filter(pk=remittance.pk).update(matched_count=F("matched_count") + 1)
     return cp, warnings
 
 
