@@ -18,23 +18,7 @@ from medoffice.patients.models import Coverage
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def biller(make_user):
-    return make_user("biller")
-
-
-@pytest.fixture
-def charged(make_visit, make_coverage, make_patient, services, biller):
-    """A visit with charges for a patient with primary coverage (from 2024)."""
-    patient = make_patient()
-    make_coverage(patient=patient)
-    visit = make_visit(patient=patient)
-    return enter_charges(
-        actor=biller,
-        appointment=visit,
-        diagnoses=["J06.9"],
-        lines=[LineInput(code="99213", pointers="1"), LineInput(code="87880", pointers="1")],
-    )
+# `biller` and `charged` (a visit with 99213 + 87880, primary coverage) come from conftest.
 
 
 def walk(claim, biller, *steps):
