@@ -130,6 +130,10 @@ class LinePayment(models.Model):
         **MONEY,
     )  # fmt: skip
     remark_codes = models.CharField(max_length=120, blank=True)
+    line_control_number = models.CharField(
+        max_length=50, blank=True,
+        help_text="REF*6R: our line item control number as the payer sent it back.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["claim_payment_id", "pk"]

@@ -53,6 +53,10 @@ class Coverage(models.Model):
     subscriber_sex = models.CharField(max_length=1, choices=Patient.SEX_CHOICES, blank=True)
     effective_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Last covered day; empty if open.")
+    copay = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True,
+        help_text="The office-visit copay on the card, collected at check-in; empty if none.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["patient_id", "order", "-effective_date"]
