@@ -17,7 +17,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from medoffice.billing.errors import BAD_TRANSITION, NO_COVERAGE, DomainError, FieldErrors, invalid
-from medoffice.billing.models import Charge, Claim, ClaimEvent, ClaimLine, ScrubFinding, ScrubRule
+from medoffice.billing.models import (
+    Charge,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimPayment,
+    LedgerEntry,
+    LinePayment,
+    ScrubFinding,
+    ScrubRule,
+)
 from medoffice.billing.services.bulk import db_datetime, insert_rows
 from medoffice.patients.models import Coverage
 
@@ -56,8 +66,35 @@ def _snapshot_fields(charge: Charge) -> dict:
     }
 
 
-def _copy_lines(claim: Claim, charge: Charge) -> None:
-    claim.lines.all().delete()
+def has_payer_answer(claim: Claim) -> bool:
+    """Whether a payer's answer is posted to the claim: an 835 payment or denial matched to it,
+    or a ledger entry naming one of its lines. Such a claim keeps its lines as they were sent."""
+    return (
+        ClaimPayment.objects.filter(claim=claim).exists()
+        or LinePayment.objects.filter(claim_line__claim=claim).exists()
+        or LedgerEntry.objects.filter(claim_line__claim=claim).exists()
+    )
+
+
+def _refuse_if_answered(claim: Claim) -> None:
+    if has_payer_answer(claim):
+        raise DomainError(
+            BAD_TRANSITION,
+            f"The payer's answer to claim {claim.patient_control_number} is posted against its "
+            "lines, so they stay as the payer saw them and cannot be copied again from the "
+            "charges. Send the correction as a replacement claim, or close this claim and "
+            "build a new one.",
+            "claim",
+            status=409,
+        )
+
+
+def _copy_lines(claim: Claim, charge: Charge, *, new: bool = False) -> None:
+    """Copy the charge's lines into ``claim`` (``new``: a claim just made, with no lines yet).
+    An existing claim's lines are replaced, which is refused once a payer has answered it."""
+    if not new:
+        _refuse_if_answered(claim)
+        claim.lines.all().delete()
     lines = [
         ClaimLine(
             claim=claim,
@@ -128,7 +165,7 @@ def build_claim(*, actor, charge: Charge) -> Claim | None:
             continue
         # The visit's first payer is its primary (a coverage chosen at booking goes first).
         claim = _new_claim(actor=actor, charge=charge, coverage=coverage, payer_order=position)
-        _copy_lines(claim, charge)
+        _copy_lines(claim, charge, new=True)
         claim.save(update_fields=["patient_control_number", "total_charge"])
         _record(
             claim, actor=actor, from_status="", to_status=Claim.DRAFT, note="Built from charges"
@@ -253,6 +290,7 @@ def record_rejection(*, actor, claim: Claim, reason: str) -> Claim:
     return move_claim(actor=actor, claim=claim, to=Claim.REJECTED, note=reason)
 
 
+@transaction.atomic
 def reopen_claim(*, actor, claim: Claim, note: str = "") -> Claim:
     """A rejected (or scrubbed/ready) claim back to draft, to be corrected and scrubbed again."""
     claim = move_claim(actor=actor, claim=claim, to=Claim.DRAFT, note=note or "Reopened")
@@ -264,12 +302,14 @@ def close_claim(*, actor, claim: Claim, note: str = "") -> Claim:
     return move_claim(actor=actor, claim=claim, to=Claim.CLOSED, note=note or "Closed")
 
 
+@transaction.atomic
 def refresh_claim(*, claim: Claim) -> Claim:
-    """Copy the charges again into an unsent claim (its lines, diagnoses and header)."""
+    """Copy the charges again into an unsent claim (its lines, diagnoses and header); refused
+    (409) for a claim a payer's answer is posted to."""
     charge = claim.charge
+    _copy_lines(claim, charge)  # first: it refuses before anything changes
     for name, value in _snapshot_fields(charge).items():
         setattr(claim, name, value)
-    _copy_lines(claim, charge)
     claim.save()
     return claim
 
@@ -288,12 +328,24 @@ def check_charge_editable(charge: Charge) -> None:
         )
 
 
+KEPT_AS_ANSWERED = (
+    "Charges changed; this claim keeps the lines the payer answered (its payment is posted "
+    "to them): send the correction as a replacement claim, or close it and build a new one"
+)
+
+
 @transaction.atomic
 def refresh_unsent_claims(*, actor, charge: Charge) -> list[Claim]:
     """After the charges change: every claim not yet sent copies them again, and a scrubbed or
-    ready one goes back to draft (it must be scrubbed again)."""
+    ready one goes back to draft (it must be scrubbed again). A claim a payer's answer is
+    posted to (a rejected one answered before the rejection came) keeps its lines and status,
+    and its history says why; the charges change all the same."""
     refreshed = []
     for claim in charge.claims.filter(status__in=(*Claim.UNSENT, Claim.REJECTED)):
+        if has_payer_answer(claim):
+            _record(claim, actor=actor, from_status=claim.status, to_status=claim.status,
+                    note=KEPT_AS_ANSWERED)  # fmt: skip
+            continue
         if claim.status in (Claim.SCRUBBED, Claim.READY, Claim.REJECTED):
             claim = move_claim(
                 actor=actor, claim=claim, to=Claim.DRAFT, note="Charges changed; scrub again"
@@ -355,7 +407,7 @@ def _correction(*, actor, claim: Claim, frequency: str, note: str) -> Claim:
             for x in original.lines.all()
         )
     else:
-        _copy_lines(new, charge)
+        _copy_lines(new, charge, new=True)
     new.save()
     word = "Replacement" if frequency == Claim.REPLACEMENT else "Void"
     _record(

@@ -1,0 +1,120 @@
+"""Posting 835s next to the rest of billing: a claim the payer answered keeps its lines when
+the charges change; the patient's credit pays a share the payer moved to them; a payer's
+reversal of a denial takes it off the work queue; a paid line keeps the REF*6R it came with."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from medoffice.billing.errors import BAD_TRANSITION, DomainError
+from medoffice.billing.models import Claim, ClaimEvent, LinePayment
+from medoffice.billing.services import claims as claim_svc
+from medoffice.billing.services import ledger
+from medoffice.billing.services.charges import LineInput, update_charges
+from medoffice.billing.services.remittances import import_835
+from tests.billing.x835text import claim_payment, file_835, line
+
+pytestmark = pytest.mark.django_db
+
+SENT = (Claim.SCRUBBED, Claim.READY, Claim.SUBMITTED)
+
+
+def submitted(charge, biller) -> Claim:
+    claim = claim_svc.build_claim(actor=biller, charge=charge)
+    for to in SENT:
+        claim = claim_svc.move_claim(actor=biller, claim=claim, to=to, note=f"to {to}")
+    return claim
+
+
+@pytest.fixture
+def claim(charged, biller) -> Claim:
+    """Our claim to the commercial payer: 99213 $135 and 87880 $30, submitted."""
+    return submitted(charged, biller)
+
+
+def lines_of(claim) -> list:
+    return list(claim.lines.order_by("line_number"))
+
+
+def owed(claim) -> D:
+    return ledger.payer_balance(charge_id=claim.charge_id, payer_id=claim.payer_id)
+
+
+def edit_charges(charge, biller, code="99214"):
+    return update_charges(
+        actor=biller, charge=charge, diagnoses=["J02.9"],
+        lines=[LineInput(code=code, pointers="1")],
+    )  # fmt: skip
+
+
+# --- 1. a claim the payer answered keeps its lines ------------------------------------------
+
+
+def test_charges_edited_after_the_payment_posted_leave_the_paid_claim_as_answered(claim, biller):
+    first, second = lines_of(claim)
+    import_835(file_835([claim_payment(claim, [line(first, 90, CO45=45),
+                                               line(second, 20, CO45=10)])]),
+               actor=biller)  # fmt: skip
+    claim.refresh_from_db()
+    assert claim.status == Claim.PAID
+
+    edit_charges(claim.charge, biller)
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.PAID
+    assert [(x.pk, x.code) for x in lines_of(claim)] == [(first.pk, "99213"), (second.pk, "87880")]
+    assert set(LinePayment.objects.values_list("claim_line_id", flat=True)) == {first.pk, second.pk}
+    # The correction goes out as a replacement, which carries the charges as they are now.
+    new = claim_svc.replace_claim(actor=biller, claim=claim, note="Level of visit corrected")
+    assert [x.code for x in lines_of(new)] == ["99214"]
+
+
+def test_a_rejected_claim_with_a_posted_payment_keeps_its_lines_when_the_charges_change(
+    claim, biller
+):
+    first, second = lines_of(claim)
+    import_835(file_835([claim_payment(claim, [line(first, 0, CO50=135),
+                                               line(second, 0, CO50=30)], status="4")]),
+               actor=biller)  # fmt: skip
+    # A late 277CA rejection, after the 835 was posted (no service moves a claim this way,
+    # which is why it is set directly): the claim is "unsent" again, with the payer's answer
+    # posted to its lines.
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.REJECTED)
+
+    edit_charges(claim.charge, biller)  # the charges change; the claim cannot follow
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.REJECTED
+    assert [x.pk for x in lines_of(claim)] == [first.pk, second.pk]
+    assert claim.total_charge == D("165.00") and claim.charge.total == D("195.00")
+    event = ClaimEvent.objects.filter(claim=claim).latest("pk")
+    assert (event.from_status, event.to_status) == (Claim.REJECTED, Claim.REJECTED)
+    assert event.note == claim_svc.KEPT_AS_ANSWERED and event.user == biller
+
+    for attempt in (
+        lambda: claim_svc.refresh_claim(claim=claim),
+        lambda: claim_svc.reopen_claim(actor=biller, claim=claim, note="Fix the code"),
+    ):
+        with pytest.raises(DomainError) as err:
+            attempt()
+        assert (err.value.code, err.value.field, err.value.status) == (
+            BAD_TRANSITION, "claim", 409,
+        )  # fmt: skip
+        assert claim.patient_control_number in err.value.message
+        assert "replacement claim" in err.value.message
+    claim.refresh_from_db()
+    assert claim.status == Claim.REJECTED  # the reopening was undone with the refusal
+    assert [x.pk for x in lines_of(claim)] == [first.pk, second.pk]
+
+
+def test_an_unanswered_unsent_claim_still_follows_the_charges(charged, biller):
+    claim = claim_svc.build_claim(actor=biller, charge=charged)
+    claim = claim_svc.move_claim(actor=biller, claim=claim, to=Claim.SCRUBBED)
+
+    edit_charges(charged, biller, code="99212")
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.DRAFT
+    assert [x.code for x in lines_of(claim)] == ["99212"] and claim.total_charge == D("90.00")
