@@ -9,11 +9,11 @@ from decimal import Decimal as D
 import pytest
 
 from medoffice.billing.errors import BAD_TRANSITION, DomainError
-from medoffice.billing.models import Claim, ClaimEvent, LinePayment
+from medoffice.billing.models import Claim, ClaimEvent, LedgerEntry, LinePayment
 from medoffice.billing.services import claims as claim_svc
 from medoffice.billing.services import ledger
 from medoffice.billing.services.charges import LineInput, update_charges
-from medoffice.billing.services.remittances import import_835
+from medoffice.billing.services.remittances import import_835, match_claim_payment
 from tests.billing.x835text import claim_payment, file_835, line
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,51 @@ def test_an_unanswered_unsent_claim_still_follows_the_charges(charged, biller):
     claim.refresh_from_db()
     assert claim.status == Claim.DRAFT
     assert [x.code for x in lines_of(claim)] == ["99212"] and claim.total_charge == D("90.00")
+
+
+# --- 4. a paid line keeps the REF*6R the payer sent back ------------------------------------
+
+
+def test_a_posted_line_keeps_the_control_number_the_payer_sent_back(claim, biller):
+    first, second = lines_of(claim)
+    text = file_835([claim_payment(claim, [line(first, 90, CO45=45),
+                                           line(second, 20, ref=False, CO45=10)])])  # fmt: skip
+    assert f"REF*6R*{first.pk}~" in text
+
+    import_835(text, actor=biller)
+
+    kept = {x.claim_line_id: x.line_control_number for x in LinePayment.objects.all()}
+    assert kept == {first.pk: str(first.pk), second.pk: ""}
+
+
+def test_matching_by_hand_prefers_the_kept_control_number_to_the_line_order(charged, biller):
+    # Two lines of the same code: only the REF*6R tells them apart.
+    update_charges(
+        actor=biller, charge=charged, diagnoses=["J06.9"],
+        lines=[LineInput(code="87880", pointers="1"),
+               LineInput(code="87880", units=2, pointers="1")],
+    )  # fmt: skip
+    claim = submitted(charged, biller)
+    one, two = lines_of(claim)
+    assert (one.code, two.code, one.units, two.units) == ("87880", "87880", 1, 2)
+    # The payer answers the lines the other way round, under a control number we do not know.
+    clp = claim_payment(claim, [line(two, 40, CO45=20), line(one, 20, CO45=10)], pcn="MO-TYPO-1")
+    report = import_835(file_835([clp]), actor=biller)
+    assert report.unmatched == 1
+    waiting = LinePayment.objects.order_by("pk")
+    assert [x.line_control_number for x in waiting] == [str(two.pk), str(one.pk)]
+    assert [x.claim_line_id for x in waiting] == [None, None]
+
+    cp, warnings = match_claim_payment(
+        claim_payment=waiting[0].claim_payment, claim=claim, actor=biller
+    )
+
+    assert warnings == []
+    paid = {x.claim_line_id: x.paid for x in cp.lines.all()}
+    assert paid == {two.pk: D("40.00"), one.pk: D("20.00")}
+    on_line = {
+        e.claim_line_id: e.amount
+        for e in LedgerEntry.objects.filter(kind=LedgerEntry.PAYER_PAYMENT, claim=claim)
+    }
+    assert on_line == {two.pk: D("-40.00"), one.pk: D("-20.00")}
+    assert owed(claim) == 0

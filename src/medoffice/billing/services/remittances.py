@@ -326,7 +326,7 @@ class _Importer:
         )  # fmt: skip
         warnings = list(r.warnings) + r.imbalances()
         payments = [_claim_payment(row, clp) for clp in r.claims]
-        warnings += _match(payments, r.claims, payer)
+        warnings += _match(payments, payer)
         posting = _Posting(actor=self.actor, remittance=row, day=day)
         posting.prepare(payments)
         _save_rows(payments)
@@ -385,6 +385,7 @@ def _claim_payment(row: Remittance, clp) -> ClaimPayment:
                 sum((a.amount for a in svc.adjustments if a.group == "PR"), ZERO)
             ),
             remark_codes=",".join(svc.remark_codes)[:120],
+            line_control_number=svc.control_number.strip()[:50],
         )
         line.line_adjustments = [_adjustment(cp, line, a) for a in svc.adjustments]
         cp.line_payments.append(line)
@@ -421,7 +422,7 @@ _CLAIM_FIELDS = (
 )  # fmt: skip
 
 
-def _match(payments: list[ClaimPayment], clps, payer: Payer | None) -> list[str]:
+def _match(payments: list[ClaimPayment], payer: Payer | None) -> list[str]:
     """Point each claim payment at our claim (CLP01) and each line at our claim line."""
     warnings = []
     numbers = list({cp.patient_control_number for cp in payments})
@@ -436,7 +437,7 @@ def _match(payments: list[ClaimPayment], clps, payer: Payer | None) -> list[str]
         found = ClaimLine.objects.filter(claim_id__in=chunk).order_by("line_number")
         for line in found.values_list(*_OurLine._fields):
             lines[line[1]].append(_OurLine(*line))
-    for cp, clp in zip(payments, clps, strict=True):
+    for cp in payments:
         claim = claims.get(cp.patient_control_number)
         if claim is None:
             continue
@@ -452,18 +453,18 @@ def _match(payments: list[ClaimPayment], clps, payer: Payer | None) -> list[str]
                 "payment's; posted to the claim's payer"
             )
         cp.claim = claim
-        refs = [svc.control_number for svc in clp.services]
-        _match_lines(cp, lines[claim.pk], refs)
+        _match_lines(cp, lines[claim.pk])
     return warnings
 
 
-def _match_lines(cp: ClaimPayment, ours: list[ClaimLine], refs: list[str] | None = None) -> None:
-    """Our line by the REF*6R we sent (its id), else the same place and code, else the code."""
+def _match_lines(cp: ClaimPayment, ours: list[ClaimLine]) -> None:
+    """Our line by the REF*6R we sent (our line's id, kept on the line payment as
+    ``line_control_number``), else the same place and code, else the code."""
     by_id = {str(x.pk): x for x in ours}
     free = list(ours)
-    refs = refs or [""] * len(cp.line_payments)
-    for n, (line, ref) in enumerate(zip(cp.line_payments, refs, strict=True)):
-        found = by_id.get(ref.strip()) if ref else None
+    for n, line in enumerate(cp.line_payments):
+        ref = line.line_control_number
+        found = by_id.get(ref) if ref else None
         if found is None and n < len(ours) and ours[n].code == line.code and ours[n] in free:
             found = ours[n]
         if found is None:
