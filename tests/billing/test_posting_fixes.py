@@ -8,11 +8,13 @@ from decimal import Decimal as D
 
 import pytest
 
+from medoffice.billing.denial_selectors import denial_queue
 from medoffice.billing.errors import BAD_TRANSITION, DomainError
-from medoffice.billing.models import Claim, ClaimEvent, LedgerEntry, LinePayment
+from medoffice.billing.models import Claim, ClaimEvent, Denial, LedgerEntry, LinePayment
 from medoffice.billing.services import claims as claim_svc
 from medoffice.billing.services import ledger
 from medoffice.billing.services.charges import LineInput, update_charges
+from medoffice.billing.services.denials import appeal
 from medoffice.billing.services.remittances import import_835, match_claim_payment
 from tests.billing.x835text import claim_payment, file_835, line
 
@@ -166,3 +168,66 @@ def test_matching_by_hand_prefers_the_kept_control_number_to_the_line_order(char
     }
     assert on_line == {two.pk: D("-40.00"), one.pk: D("-20.00")}
     assert owed(claim) == 0
+
+
+# --- 3. the payer reverses a denial ---------------------------------------------------------
+
+
+def test_a_reversed_denial_leaves_the_work_queue_resolved(claim, biller):
+    first, second = lines_of(claim)
+    denied = claim_payment(
+        claim, [line(first, 0, CO50=135), line(second, 0, CO50=30)], status="4",
+        remarks=["N115"],
+    )  # fmt: skip
+    import_835(file_835([denied], trace="CHK0001"), actor=biller)
+    assert [d.amount for d in denial_queue()] == [D("135.00"), D("30.00")]
+    appealed = Denial.objects.order_by("pk").first()
+    appeal(denial=appealed, actor=biller, text="The visit was needed: five days of fever.")
+
+    # On appeal the payer takes the denial back and pays the claim, in one file.
+    reversal = claim_payment(
+        claim, [line(first, 0, sign=-1, CO50=135), line(second, 0, sign=-1, CO50=30)],
+        status="22",
+    )  # fmt: skip
+    paid = claim_payment(claim, [line(first, 90, CO45=45), line(second, 20, CO45=10)])
+    text = file_835([reversal, paid], trace="CHK0002", control=2)
+    report = import_835(text, actor=biller)
+
+    assert report.claims_posted == 2 and report.remittances[0].warnings == []
+    assert list(denial_queue()) == []
+    for denial in Denial.objects.order_by("pk"):
+        assert (denial.status, denial.closed_by) == (Denial.RESOLVED, biller)
+        assert denial.closed_at is not None
+        assert "the payer reversed its decision" in denial.note
+        assert "CHK0002" in denial.note and "PHP26000001" in denial.note
+    appealed.refresh_from_db()
+    assert "Appealed:" in appealed.note  # the appeal stays on record above the resolution
+    claim.refresh_from_db()
+    assert claim.status == Claim.PAID and owed(claim) == 0
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.WRITE_OFF).exists()
+
+
+def test_a_reversal_under_another_payer_number_leaves_the_denial_open_and_says_so(claim, biller):
+    first, second = lines_of(claim)
+    denied = claim_payment(
+        claim, [line(first, 0, CO50=135), line(second, 0, CO50=30)], status="4",
+        payer_number="PHP26000001",
+    )  # fmt: skip
+    import_835(file_835([denied], trace="CHK0001"), actor=biller)
+    paid = claim_payment(claim, [line(first, 90, CO45=45), line(second, 20, CO45=10)],
+                         payer_number="PHP26000777")  # fmt: skip
+    import_835(file_835([paid], trace="CHK0002", control=2), actor=biller)
+
+    # A reversal of the later payment (its own number) says nothing about the denial.
+    undo = claim_payment(
+        claim, [line(first, 90, sign=-1, CO45=45), line(second, 20, sign=-1, CO45=10)],
+        status="22", payer_number="PHP26000777",
+    )  # fmt: skip
+    text = file_835([undo], trace="CHK0003", control=3, plb=[("FB", "-110")])
+    (summary,) = import_835(text, actor=biller).remittances
+
+    assert [d.status for d in Denial.objects.all()] == [Denial.OPEN, Denial.OPEN]
+    assert summary.warnings == [
+        f"claim {claim.patient_control_number}: the payer reversed a payment, but denials "
+        "from its other answers stay in the denial queue"
+    ]

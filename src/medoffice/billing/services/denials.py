@@ -334,6 +334,21 @@ def resolve(*, denial: Denial, actor, note: str) -> Denial:
     return _close(denial, actor=actor, status=Denial.RESOLVED, note=f"Resolved: {note.strip()}")
 
 
+def resolve_reversed(pairs: list[tuple[Denial, str]], *, actor) -> None:
+    """Close denials the payer itself took back (an 835 reversal, CLP02 22): each resolved,
+    with ``why`` in its note; no money moves (the reversal and the payment after it post
+    their own). For posting, many at once: the caller holds the denials locked."""
+    now = timezone.now()
+    for denial, why in pairs:
+        denial.status = Denial.RESOLVED
+        denial.closed_at = now
+        denial.closed_by = actor
+        _add_note(denial, _stamp(actor, f"Resolved: {why}", now=now))
+    Denial.objects.bulk_update(
+        [d for d, _ in pairs], ["status", "closed_at", "closed_by", "note"], batch_size=500
+    )
+
+
 # --- write-offs ----------------------------------------------------------------------------
 
 

@@ -59,6 +59,7 @@ from medoffice.billing.models import (
 from medoffice.billing.services import ledger
 from medoffice.billing.services.bulk import Maker, insert_objects, insert_rows
 from medoffice.billing.services.claims import ClaimMove, move_claims
+from medoffice.billing.services.denials import resolve_reversed
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x835 import read_835
 from medoffice.patients.models import Coverage, Payer
@@ -536,9 +537,51 @@ class _Posting:
             self._claim(cp)
         ledger.post_many(self.entries, actor=self.actor, day=self.day)
         Denial.objects.bulk_create(self.denials, batch_size=1000)
+        warnings = self._resolve_reversed()
         refused = move_claims(actor=self.actor, moves=self.moves)
-        return [f"claim {c.patient_control_number} stays {c.status_label.lower()}: {why}"
-                for c, why in refused]  # fmt: skip
+        return warnings + [f"claim {c.patient_control_number} stays {c.status_label.lower()}: "
+                           f"{why}" for c, why in refused]  # fmt: skip
+
+    def _resolve_reversed(self) -> list[str]:
+        """A reversal (CLP02 22) takes back the payer's earlier answer on the claim under the
+        same payer claim number: that answer's denials still being worked are resolved."""
+        reversals: dict[int, list[ClaimPayment]] = defaultdict(list)
+        for cp in self.matched:
+            if cp.status_code == "22":
+                reversals[cp.claim.pk].append(cp)
+        if not reversals:
+            return []
+        closing: list[tuple[Denial, str]] = []
+        left: set[int] = set()
+        for chunk in _chunks(list(reversals)):
+            working = (
+                Denial.objects.select_for_update(of=("self",))
+                .filter(claim_id__in=chunk, status__in=(Denial.OPEN, Denial.APPEALED))
+                .select_related("claim_payment")
+                .order_by("pk")
+            )
+            for denial in working:
+                answer = denial.claim_payment
+                by = next(
+                    (r for r in reversals[denial.claim_id]
+                     if r.pk > answer.pk and r.payer_claim_number == answer.payer_claim_number),
+                    None,
+                )  # fmt: skip
+                if by is None:
+                    if any(r.pk > answer.pk for r in reversals[denial.claim_id]):
+                        left.add(denial.claim_id)  # an earlier answer, under another number
+                    continue
+                number = f" of payer claim {by.payer_claim_number}" if by.payer_claim_number else ""
+                closing.append((denial, (
+                    f"the payer reversed its decision (835 payment {self.remittance.trace_number}: "
+                    f"reversal{number}, CLP02 22)"
+                )))  # fmt: skip
+        resolve_reversed(closing, actor=self.actor)
+        return [
+            f"claim {reversals[pk][0].claim.patient_control_number}: the payer reversed a payment, "
+            "but denials from its other answers stay in the denial queue"
+            for pk in sorted(left)
+        ]
 
     def _load(self, claims: list[Claim]) -> None:
         charge_ids = list({c.charge_id for c in claims})
