@@ -98,6 +98,18 @@ def _patient_entries(patient_id: int):
     return LedgerEntry.objects.filter(patient_id=patient_id, payer__isnull=True)
 
 
+def _sums_per(patient_id: int, key: str, *, first):
+    """The patient's share summed (``s``) per visit (``key`` "charge_id", visits only) or per
+    payment ("patient_payment_id", the account off any visit), with ``first`` to order by."""
+    on_visits = key == "charge_id"
+    return (
+        _patient_entries(patient_id)
+        .filter(charge__isnull=not on_visits)
+        .values(key)
+        .annotate(s=Sum("amount"), first=first)
+    )
+
+
 def unapplied_balance(patient_id: int) -> Decimal:
     """The patient's balance not on any visit (below zero: credit on account)."""
     total = _patient_entries(patient_id).filter(charge__isnull=True).aggregate(s=Sum("amount"))
@@ -111,12 +123,9 @@ def credit_on_account(patient_id: int) -> Decimal:
 def open_visit_shares(patient_id: int) -> list[tuple[int, Decimal]]:
     """[(charge id, patient share > 0)], the oldest visit first."""
     rows = (
-        _patient_entries(patient_id)
-        .filter(charge__isnull=False)
-        .values("charge_id")
-        .annotate(s=Sum("amount"), day=Min("charge__date_of_service"))
+        _sums_per(patient_id, "charge_id", first=Min("charge__date_of_service"))
         .filter(s__gt=0)
-        .order_by("day", "charge_id")
+        .order_by("first", "charge_id")
     )
     return [(r["charge_id"], cents(r["s"])) for r in rows]
 
@@ -141,6 +150,40 @@ def _entry(payment: PatientPayment, amount: Decimal, charge_id: int | None, note
 # ----------------------------------------------------------------------- payments
 
 
+def _read_money(amount, method: str, reference: str):
+    """The amount, method and reference of a payment or refund, and every problem with them:
+    ``(errors, amount, method, reference)``, the values tidied where they are good."""
+    errors: dict[str, list[str]] = {}
+    try:
+        amount = money(amount)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    try:
+        method, reference = check_method_and_reference(method, reference)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    return errors, amount, method, reference
+
+
+def _new_receipt(
+    *, patient: Patient, kind: str, method: str, amount: Decimal, reference: str, actor,
+    note: str, appointment=None,
+) -> PatientPayment:  # fmt: skip
+    """Money in or out at the desk, under the next receipt number, posted in the open month."""
+    return PatientPayment.objects.create(
+        patient=patient,
+        kind=kind,
+        method=method,
+        amount=amount,
+        reference=reference,
+        appointment=appointment,
+        receipt_number=next_control_number(RECEIPT_COUNTER),
+        received_by=actor if getattr(actor, "is_authenticated", False) else None,
+        posted_on=ledger.open_day(),
+        note=note,
+    )
+
+
 @transaction.atomic
 def take_payment(
     *,
@@ -154,15 +197,7 @@ def take_payment(
     note: str = "",
 ) -> PatientPayment:
     """Record money received and apply it to open visits (oldest first); the rest is credit."""
-    errors: dict[str, list[str]] = {}
-    try:
-        amount = money(amount)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
-    try:
-        method, reference = check_method_and_reference(method, reference)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
+    errors, amount, method, reference = _read_money(amount, method, reference)
     if kind not in (PatientPayment.PAYMENT, PatientPayment.COPAY):
         errors.setdefault("kind", []).append("A payment is a payment or a copay.")
     if appointment is not None and appointment.patient_id != patient.pk:
@@ -172,18 +207,10 @@ def take_payment(
     if errors:
         raise FieldErrors(errors)
     patient = _lock_patient(patient)
-    payment = PatientPayment.objects.create(
-        patient=patient,
-        kind=kind,
-        method=method,
-        amount=amount,
-        reference=reference,
-        appointment=appointment,
-        receipt_number=next_control_number(RECEIPT_COUNTER),
-        received_by=actor if getattr(actor, "is_authenticated", False) else None,
-        posted_on=ledger.open_day(),
-        note=note or "",
-    )
+    payment = _new_receipt(
+        patient=patient, kind=kind, method=method, amount=amount, reference=reference,
+        actor=actor, note=note or "", appointment=appointment,
+    )  # fmt: skip
     entries, left = [], amount
     label = f"Receipt {payment.receipt_number}"
     for charge_id, share in open_visit_shares(patient.pk):
@@ -217,14 +244,7 @@ def apply_credits(patient: Patient | int, actor=None) -> list[LedgerEntry]:
         return []
     # Whose credit it is: each payment's money still on account, the oldest first (a
     # refund or other charge on the account is taken from the newest).
-    sources = (
-        _patient_entries(pk)
-        .filter(charge__isnull=True)
-        .values("patient_payment_id")
-        .annotate(s=Sum("amount"), first=Min("pk"))
-        .filter(s__lt=0)
-        .order_by("first")
-    )
+    sources = _sums_per(pk, "patient_payment_id", first=Min("pk")).filter(s__lt=0).order_by("first")
     held = []
     total = sum((-r["s"] for r in sources), ZERO)
     surplus = total - credit  # taken by refunds and the like: drop it from the newest
@@ -271,15 +291,7 @@ def refund(
     *, patient: Patient, amount, method: str, reference: str = "", actor, reason: str
 ) -> PatientPayment:
     """Give back credit on account (never more than the credit); a refund has a receipt."""
-    errors: dict[str, list[str]] = {}
-    try:
-        amount = money(amount)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
-    try:
-        method, reference = check_method_and_reference(method, reference)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
+    errors, amount, method, reference = _read_money(amount, method, reference)
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = ["Say why the money goes back."]
@@ -294,17 +306,10 @@ def refund(
         raise invalid(
             f"Only the credit on account can be refunded: {credit}.", "amount", code=OVER_CREDIT
         )
-    payment = PatientPayment.objects.create(
-        patient=patient,
-        kind=PatientPayment.REFUND,
-        method=method,
-        amount=amount,
-        reference=reference,
-        receipt_number=next_control_number(RECEIPT_COUNTER),
-        received_by=actor if getattr(actor, "is_authenticated", False) else None,
-        posted_on=ledger.open_day(),
-        note=reason,
-    )
+    payment = _new_receipt(
+        patient=patient, kind=PatientPayment.REFUND, method=method, amount=amount,
+        reference=reference, actor=actor, note=reason,
+    )  # fmt: skip
     ledger.post(
         kind=LedgerEntry.REFUND,
         amount=amount,

@@ -99,6 +99,44 @@ def _apply(form, exc) -> None:
     show_refusal(form, exc)
 
 
+def _submit(request, form, patient: Patient, service, *, fields, object_type, said, then, **more):
+    """Hand a valid form's ``fields`` (and ``more``) to ``service`` for the patient; done: log
+    it, say ``said(obj)`` and go to ``then(obj)``. Not valid or refused: None, with the reasons
+    on the form's fields (the view shows the form again)."""
+    if not form.is_valid():
+        return None
+    values = {name: form.cleaned_data[name] for name in fields}
+    try:
+        obj = service(patient=patient, actor=request.user, **values, **more)
+    except DomainError as exc:
+        _apply(form, exc)
+        return None
+    log_patient_access(
+        request, patient_id=patient.pk, action=CREATE, object_type=object_type, object_id=obj.pk
+    )
+    messages.success(request, said(obj))
+    return then(obj)
+
+
+def _change(request, write, *, patient_id: int, object_type: str, object_id, detail, said):
+    """A one-button change (``write()``): refused, its reason shows on the next page; done,
+    it is logged and ``said``."""
+    try:
+        write()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return
+    log_patient_access(
+        request, patient_id=patient_id, action=UPDATE, object_type=object_type,
+        object_id=object_id, detail=detail,
+    )  # fmt: skip
+    messages.success(request, said)
+
+
+def _to_receipt(payment: PatientPayment):
+    return redirect("payment_receipt", payment.pk)
+
+
 # ----------------------------------------------------------------------- the account
 
 
@@ -151,31 +189,15 @@ def payment_new(request, pk: int):
             raise Http404("No such visit of this patient.")
     if request.method == "POST":
         form = PaymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                payment = pm.take_payment(
-                    patient=patient,
-                    amount=data["amount"],
-                    method=data["method"],
-                    reference=data["reference"],
-                    actor=request.user,
-                    appointment=appointment,
-                    kind=data["kind"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                _apply(form, exc)
-            else:
-                log_patient_access(
-                    request, patient_id=patient.pk, action=CREATE,
-                    object_type="patient_payment", object_id=payment.pk,
-                )  # fmt: skip
-                messages.success(
-                    request,
-                    f"Payment of ${payment.amount} taken: receipt {payment.receipt_number}.",
-                )
-                return redirect("payment_receipt", payment.pk)
+        done = _submit(
+            request, form, patient, pm.take_payment,
+            fields=("amount", "method", "reference", "kind", "note"), appointment=appointment,
+            object_type="patient_payment",
+            said=lambda p: f"Payment of ${p.amount} taken: receipt {p.receipt_number}.",
+            then=_to_receipt,
+        )  # fmt: skip
+        if done is not None:
+            return done
     else:
         initial = {"appointment": appointment.pk if appointment else None}
         if appointment is not None:
@@ -198,24 +220,16 @@ def payment_new(request, pk: int):
 def refund_new(request, pk: int):
     patient = _patient(pk)
     form = RefundForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            payment = pm.refund(
-                patient=patient, amount=data["amount"], method=data["method"],
-                reference=data["reference"], actor=request.user, reason=data["reason"],
-            )  # fmt: skip
-        except DomainError as exc:
-            _apply(form, exc)
-        else:
-            log_patient_access(
-                request, patient_id=patient.pk, action=CREATE,
-                object_type="patient_refund", object_id=payment.pk,
-            )  # fmt: skip
-            messages.success(
-                request, f"Refund of ${payment.amount}: receipt {payment.receipt_number}."
-            )
-            return redirect("payment_receipt", payment.pk)
+    if request.method == "POST":
+        done = _submit(
+            request, form, patient, pm.refund,
+            fields=("amount", "method", "reference", "reason"),
+            object_type="patient_refund",
+            said=lambda p: f"Refund of ${p.amount}: receipt {p.receipt_number}.",
+            then=_to_receipt,
+        )  # fmt: skip
+        if done is not None:
+            return done
     return render(
         request,
         "billing/payment_refund.html",
@@ -231,16 +245,14 @@ def payment_void(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Say why the payment is voided.")
     else:
-        try:
-            pm.void_payment(payment=payment, actor=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            log_patient_access(
-                request, patient_id=payment.patient_id, action=UPDATE,
-                object_type="patient_payment", object_id=payment.pk, detail="void",
-            )  # fmt: skip
-            messages.success(request, f"Receipt {payment.receipt_number} voided.")
+        _change(
+            request,
+            lambda: pm.void_payment(
+                payment=payment, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            patient_id=payment.patient_id, object_type="patient_payment", object_id=payment.pk,
+            detail="void", said=f"Receipt {payment.receipt_number} voided.",
+        )  # fmt: skip
     return redirect("patient_account", payment.patient_id)
 
 
@@ -314,24 +326,17 @@ def plan_new(request, pk: int):
     patient = _patient(pk)
     balance = pm.cents(ledger.patient_balance(patient.pk))
     form = PlanForm(request.POST or None, initial={"total": balance if balance > 0 else None})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            plan = plan_services.create_plan(
-                patient=patient, total=data["total"], installments=data["installments"],
-                amount=data["amount"], first_due=data["first_due"],
-                interval_months=data["interval_months"], actor=request.user,
-                note=data["note"], send_reminders=data["send_reminders"],
-            )  # fmt: skip
-        except DomainError as exc:
-            _apply(form, exc)
-        else:
-            log_patient_access(
-                request, patient_id=patient.pk, action=CREATE,
-                object_type="payment_plan", object_id=plan.pk,
-            )  # fmt: skip
-            messages.success(request, f"Payment plan of ${plan.total} set up.")
-            return redirect("patient_account", patient.pk)
+    if request.method == "POST":
+        done = _submit(
+            request, form, patient, plan_services.create_plan,
+            fields=("total", "installments", "amount", "first_due", "interval_months", "note",
+                    "send_reminders"),
+            object_type="payment_plan",
+            said=lambda plan: f"Payment plan of ${plan.total} set up.",
+            then=lambda plan: redirect("patient_account", patient.pk),
+        )  # fmt: skip
+        if done is not None:
+            return done
     return render(
         request, "billing/plan_form.html", {"patient": patient, "form": form, "balance": balance}
     )
@@ -460,18 +465,14 @@ def statement_pdf(request, pk: int):
 @needs("change_collectionsflag", "clear collections flags")
 def collections_clear(request, pk: int):
     flag = get_object_or_404(CollectionsFlag, pk=pk)
-    try:
-        st.clear_collections_flag(
+    _change(
+        request,
+        lambda: st.clear_collections_flag(
             flag=flag, actor=request.user, note=request.POST.get("note", "")[:100]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        log_patient_access(
-            request, patient_id=flag.patient_id, action=UPDATE,
-            object_type="collections_flag", object_id=flag.pk, detail="cleared",
-        )  # fmt: skip
-        messages.success(request, "Collections flag cleared.")
+        ),
+        patient_id=flag.patient_id, object_type="collections_flag", object_id=flag.pk,
+        detail="cleared", said="Collections flag cleared.",
+    )  # fmt: skip
     if request.POST.get("next") == "statements":
         return redirect("statement_list")
     return redirect("patient_account", flag.patient_id)
