@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 
 from medoffice.billing.models import (
+    AcknowledgementFile,
     Claim,
     ClaimBatch,
     ClaimEvent,
@@ -173,3 +174,28 @@ class SubmissionSettingsAdmin(admin.ModelAdmin):
 class ClaimBatchAdmin(_ReadOnly):
     list_display = ("interchange_control_number", "created_at", "claim_count", "total_charge")
     exclude = ("text",)
+
+
+@admin.register(AcknowledgementFile)
+class AcknowledgementFileAdmin(_ReadOnly):
+    """The 999 and 277CA files imported: who brought each in, when, and what it changed.
+    The file's text is kept as received and not shown here (the import page reports it)."""
+
+    list_display = (
+        "filename",
+        "kind",
+        "imported_at",
+        "imported_by",
+        "accepted_count",
+        "rejected_count",
+        "unknown_count",
+        "unchanged_count",
+    )
+    list_filter = ("kind",)
+    search_fields = ("filename", "sha256")
+    date_hierarchy = "imported_at"
+    list_select_related = ("imported_by",)
+    exclude = ("text",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")
