@@ -10,11 +10,23 @@ import pytest
 
 from medoffice.billing.denial_selectors import denial_queue
 from medoffice.billing.errors import BAD_TRANSITION, DomainError
-from medoffice.billing.models import Claim, ClaimEvent, Denial, LedgerEntry, LinePayment
+from medoffice.billing.models import (
+    Claim,
+    ClaimEvent,
+    Denial,
+    LedgerEntry,
+    LinePayment,
+    PatientPayment,
+)
 from medoffice.billing.services import claims as claim_svc
 from medoffice.billing.services import ledger
 from medoffice.billing.services.charges import LineInput, update_charges
-from medoffice.billing.services.denials import appeal
+from medoffice.billing.services.denials import appeal, move_to_patient
+from medoffice.billing.services.patient_money import (
+    credit_on_account,
+    open_visit_shares,
+    take_payment,
+)
 from medoffice.billing.services.remittances import import_835, match_claim_payment
 from tests.billing.x835text import claim_payment, file_835, line
 
@@ -231,3 +243,117 @@ def test_a_reversal_under_another_payer_number_leaves_the_denial_open_and_says_s
         f"claim {claim.patient_control_number}: the payer reversed a payment, but denials "
         "from its other answers stay in the denial queue"
     ]
+
+
+# --- 2. a credit the patient holds pays the share the payer moved to them -------------------
+
+
+def give_credit(patient, amount, biller):
+    take_payment(patient=patient, amount=amount, method=PatientPayment.CASH, actor=biller)
+    assert credit_on_account(patient.pk) == D(amount)
+
+
+def test_a_credit_on_account_pays_the_coinsurance_an_835_puts_on_the_patient(claim, biller):
+    patient = claim.patient
+    give_credit(patient, "30.00", biller)
+    first, second = lines_of(claim)
+
+    import_835(file_835([claim_payment(claim, [line(first, 70, CO45=45, PR2=20),
+                                               line(second, 20, CO45=10)])]),
+               actor=biller)  # fmt: skip
+
+    assert open_visit_shares(patient.pk) == []  # the visit's $20 is paid from the credit
+    assert credit_on_account(patient.pk) == D("10.00")
+    assert ledger.patient_balance(patient.pk) == D("-10.00")
+    assert owed(claim) == 0
+    moved = LedgerEntry.objects.filter(
+        kind=LedgerEntry.PATIENT_PAYMENT, charge=claim.charge, patient_payment__isnull=False
+    )
+    assert [e.amount for e in moved] == [D("-20.00")]
+
+
+def test_only_the_patients_holding_a_credit_are_touched_once_each(
+    claim, biller, make_visit, make_coverage, make_patient
+):
+    # A second visit of the same patient, and a third patient with no credit, in one file.
+    from medoffice.billing.services.charges import enter_charges
+
+    patient = claim.patient
+    later = enter_charges(
+        actor=biller, appointment=make_visit(patient=patient), diagnoses=["J06.9"],
+        lines=[LineInput(code="87880", pointers="1")],
+    )  # fmt: skip
+    other = make_patient()
+    make_coverage(patient=other)
+    theirs = enter_charges(
+        actor=biller, appointment=make_visit(patient=other), diagnoses=["J06.9"],
+        lines=[LineInput(code="87880", pointers="1")],
+    )  # fmt: skip
+    second_claim, their_claim = submitted(later, biller), submitted(theirs, biller)
+    give_credit(patient, "25.00", biller)
+    a, b = lines_of(claim)
+    (c,) = lines_of(second_claim)
+    (d,) = lines_of(their_claim)
+    clps = [
+        claim_payment(claim, [line(a, 70, CO45=45, PR2=20), line(b, 20, CO45=10)]),
+        claim_payment(second_claim, [line(c, 10, CO45=10, PR2=10)]),
+        claim_payment(their_claim, [line(d, 15, CO45=10, PR2=5)]),
+    ]
+
+    import_835(file_835(clps), actor=biller)
+
+    # $25 of credit: the $20 of the visit first, then $5 of the $10 on the later one.
+    assert credit_on_account(patient.pk) == 0
+    assert dict(open_visit_shares(patient.pk)) == {later.pk: D("5.00")}
+    assert dict(open_visit_shares(other.pk)) == {theirs.pk: D("5.00")}
+    applied = LedgerEntry.objects.filter(note="Credit on account applied to the visit")
+    assert {e.patient_id for e in applied} == {patient.pk}
+    assert applied.filter(charge__isnull=False).count() == 2
+
+
+def test_moving_a_denial_to_the_patient_applies_their_credit(claim, biller):
+    first, second = lines_of(claim)
+    import_835(file_835([claim_payment(claim, [line(first, 90, CO45=45),
+                                               line(second, 0, CO97=30)])]),
+               actor=biller)  # fmt: skip
+    give_credit(claim.patient, "50.00", biller)
+    denial = Denial.objects.get()
+
+    move_to_patient(denial=denial, actor=biller, note="Not covered by the plan")
+
+    assert open_visit_shares(claim.patient_id) == []
+    assert credit_on_account(claim.patient_id) == D("20.00")
+    denial.refresh_from_db()
+    assert denial.status == Denial.TO_PATIENT
+
+
+def test_posting_costs_no_more_queries_for_more_patients_without_a_credit(
+    services, biller, make_visit, make_coverage, make_patient
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from medoffice.billing.services.charges import enter_charges
+
+    def claims_for(n):
+        made = []
+        for _ in range(n):
+            patient = make_patient()
+            make_coverage(patient=patient)
+            charge = enter_charges(
+                actor=biller, appointment=make_visit(patient=patient), diagnoses=["J06.9"],
+                lines=[LineInput(code="87880", pointers="1")],
+            )  # fmt: skip
+            made.append(submitted(charge, biller))
+        return made
+
+    def queries_to_post(claims, control):
+        clps = [claim_payment(c, [line(c.lines.get(), 15, CO45=10, PR2=5)]) for c in claims]
+        with CaptureQueriesContext(connection) as seen:
+            import_835(file_835(clps, control=control, trace=f"CHK{control}"), actor=biller)
+        return len(seen.captured_queries)
+
+    one, five = claims_for(1), claims_for(5)
+    assert queries_to_post(five, 2) == queries_to_post(one, 1)
+    assert all(dict(open_visit_shares(c.patient_id)) == {c.charge_id: D("5.00")}
+               for c in one + five)  # fmt: skip

@@ -15,7 +15,8 @@ actions decides where it goes:
   is approved and posted at once; above it waits until an office manager
   :func:`approve_write_off` or :func:`refuse_write_off` it.
 * :func:`move_to_patient` — the amount moves from the payer's share to the
-  patient's (TRANSFER −amount payer, +amount patient).
+  patient's (TRANSFER −amount payer, +amount patient), and a credit the patient
+  holds on account is applied to it.
 
 Every ledger write goes through :mod:`medoffice.billing.services.ledger`.
 """
@@ -43,6 +44,7 @@ from medoffice.billing.models import (
 )
 from medoffice.billing.services import claims as claim_services
 from medoffice.billing.services import ledger
+from medoffice.billing.services.patient_money import apply_credits
 from medoffice.core import roles
 from medoffice.core.models import Practice
 
@@ -314,7 +316,9 @@ def move_to_patient(*, denial: Denial, actor, note: str = "") -> Denial:
     text = f"Moved ${amount} to the patient."
     if note.strip():
         text += f" {note.strip()}"
-    return _close(denial, actor=actor, status=Denial.TO_PATIENT, note=text)
+    closed = _close(denial, actor=actor, status=Denial.TO_PATIENT, note=text)
+    apply_credits(claim.patient_id, actor)  # a credit the patient holds pays the share now
+    return closed
 
 
 def _claim_line(denial: Denial):

@@ -17,9 +17,11 @@ C.payer, visit V = C.charge), per service line when the 835 has lines:
   on P and opens a :class:`Denial` for the work queue;
 * CAS group PR (deductible, coinsurance, copay...): TRANSFER −amount from P
   and +amount to the visit's next payer when another coverage follows P (the
-  secondary claim bills it), else to the patient;
+  secondary claim bills it), else to the patient — and once the file is
+  posted, a credit a patient holds on account is applied to such a share;
 * a reversal (CLP02 = 22) carries negative amounts, so the same rules post
-  the opposite entries, and the claim goes back to ACCEPTED;
+  the opposite entries, and the claim goes back to ACCEPTED; the denials of
+  the answer it takes back (the same payer claim number) are resolved;
 * the claim's status follows: SUBMITTED → ACCEPTED → PAID (P's share of V is
   settled) / PARTLY_PAID / DENIED.
 
@@ -60,6 +62,7 @@ from medoffice.billing.services import ledger
 from medoffice.billing.services.bulk import Maker, insert_objects, insert_rows
 from medoffice.billing.services.claims import ClaimMove, move_claims
 from medoffice.billing.services.denials import resolve_reversed
+from medoffice.billing.services.patient_money import apply_credits
 from medoffice.edi.errors import X12Error
 from medoffice.edi.x835 import read_835
 from medoffice.patients.models import Coverage, Payer
@@ -239,6 +242,11 @@ def import_835(data: bytes | str, *, actor, filename: str = "") -> ImportReport:
             importer = _Importer(file, actor)
             for remittance in remittances:
                 report.remittances.append(importer.remittance(remittance))
+            if importer.to_patient:
+                given = LedgerEntry.objects.filter(
+                    remittance_id__in=importer.remittance_ids, payer__isnull=True, amount__gt=0
+                )
+                apply_patient_credits(given.values("patient_id"), actor=actor)
             file.report = report.text()
             file.save(update_fields=["report"])
     except IntegrityError:
@@ -256,6 +264,8 @@ class _Importer:
         self.actor = actor
         self.seen: set[tuple] = set()
         self.payers: dict[tuple, Payer | None] = {}
+        self.remittance_ids: list[int] = []
+        self.to_patient = False  # whether a share was moved to a patient
 
     def payer(self, r) -> Payer | None:
         key = (r.payer_id, r.payer_name)
@@ -332,6 +342,8 @@ class _Importer:
         posting.prepare(payments)
         _save_rows(payments)
         warnings += posting.post(payments)
+        self.remittance_ids.append(row.pk)
+        self.to_patient = self.to_patient or bool(posting.to_patient)
         row.matched_count = sum(1 for cp in payments if cp.posted)
         row.save(update_fields=["matched_count"])
         if not payer:
@@ -518,6 +530,7 @@ class _Posting:
         self.fees: dict[tuple[int, int], list[PayerFee]] = defaultdict(list)
         self.services: dict[tuple[str, str], int] = {}
         self.matched: list[ClaimPayment] = []
+        self.to_patient: set[int] = set()  # patients a share was moved to
 
     def prepare(self, payments: list[ClaimPayment]) -> None:
         """Before the rows are saved: read what posting needs, mark the matched payments
@@ -698,6 +711,8 @@ class _Posting:
                         note=f"{what}: to the {'next payer' if to else 'patient'}")  # fmt: skip
             self._entry(cp, LedgerEntry.TRANSFER, a.amount, payer_id=to, line=line,
                         group=a.group, reason=a.reason, note=f"{what}: from the payer")  # fmt: skip
+            if to is None and a.amount > 0:
+                self.to_patient.add(claim.patient_id)
             return
         refused = (cp.status_code == "4" or paid_nothing) and a.reason not in CONTRACTUAL_REASONS
         if refused:
@@ -738,6 +753,27 @@ class _Posting:
             f"835 payment {self.remittance.trace_number}: paid {cp.paid} (CLP02 {cp.status_code})"
         )
         self.moves.append(ClaimMove(claim=claim, to=steps, note=note, payer_claim_number=number))
+
+
+def apply_patient_credits(patient_ids, *, actor) -> None:
+    """Once posting has moved a share of a visit to patients (``patient_ids``: ids, or a
+    query of them), each of them holding a credit on account has it applied
+    (:func:`~medoffice.billing.services.patient_money.apply_credits`). One query finds who
+    holds a credit, so the patients who hold none cost nothing more."""
+    if isinstance(patient_ids, list | set | tuple) and not patient_ids:
+        return
+    holders = (
+        LedgerEntry.objects.filter(
+            patient_id__in=patient_ids, payer__isnull=True, charge__isnull=True
+        )
+        .values("patient_id")
+        .annotate(s=Sum("amount"))
+        .filter(s__lt=0)
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+    )
+    for patient_id in list(holders):
+        apply_credits(patient_id, actor)
 
 
 # ---------------------------------------------------------------------------
@@ -833,6 +869,7 @@ def match_claim_payment(*, claim_payment: ClaimPayment, claim: Claim, actor, not
     for line in cp.line_payments:
         line.save(update_fields=["claim_line", "contracted_amount"])
     warnings = posting.post([cp])
+    apply_patient_credits(list(posting.to_patient), actor=actor)
     cp.resolved_at = timezone.now()
     cp.resolved_by = actor
     cp.resolution_note = (note or f"Matched by hand to {claim.patient_control_number}")[:300]
