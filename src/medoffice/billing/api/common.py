@@ -1,4 +1,5 @@
-"""What every billing handler needs: the caller, their permission, rows by id, the access log."""
+"""What every billing handler needs: the caller, their permission, rows by id, a page of a
+list, the access log."""
 
 from __future__ import annotations
 
@@ -21,6 +22,18 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# Which page of a list a query asks for: ``limit`` rows (1 to 500) from row ``offset`` (0 the
+# first); a query schema names them ``limit: Limit = 100`` and ``offset: Offset = 0``.
+Limit = Annotated[int, Field(ge=1, le=500)]
+Offset = Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+def page(rows, query):
+    """The rows of the page ``query`` (its ``limit`` and ``offset``) asks for; a queryset stays
+    one query (LIMIT/OFFSET)."""
+    return rows[query.offset : query.offset + query.limit]
 
 
 def require_perm(request, perm: str, doing: str) -> None:
@@ -52,4 +65,15 @@ def log_access(request, *, patient_id: int, action: str, object_type: str, objec
         action=action,
         object_type=object_type,
         object_id=object_id,
+    )
+
+
+def log_row(request, row, *, action: str, object_type: str) -> None:
+    """Log a read or write of ``row``, a record of one patient (it has ``patient_id``)."""
+    log_access(
+        request,
+        patient_id=row.patient_id,
+        action=action,
+        object_type=object_type,
+        object_id=row.pk,
     )

@@ -14,7 +14,18 @@ from ninja import Field, Query, Router, Schema, Status
 
 from medoffice.billing import carc
 from medoffice.billing import denial_selectors as sel
-from medoffice.billing.api.common import ERRORS, Id, find, get_or_404, log_access, require_perm
+from medoffice.billing.api.common import (
+    ERRORS,
+    Id,
+    Limit,
+    Offset,
+    find,
+    get_or_404,
+    log_access,
+    log_row,
+    page,
+    require_perm,
+)
 from medoffice.billing.errors import FieldErrors
 from medoffice.billing.models import Claim, Denial, WriteOffRequest
 from medoffice.billing.services import denials as svc
@@ -79,8 +90,8 @@ class QueueQuery(Schema):
     status: StatusName = "working"
     min_amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = None
     group_by: Literal["reason", "payer", "age", "amount"] | None = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
-    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 class NoteIn(Schema):
@@ -170,8 +181,8 @@ class UnderpaymentQuery(Schema):
     payer: Id | None = None
     since: dt.date | None = None
     until: dt.date | None = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
-    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 def _code(c: carc.Code) -> dict:
@@ -232,6 +243,16 @@ def _logged(request, denial: Denial, action: str = UPDATE) -> None:
     )  # fmt: skip
 
 
+def _work(request, denial_id: int, action, **fields) -> dict:
+    """Work a denial with ``action`` (a denials service taking denial= and actor=), log it,
+    and answer with the denial as it is now."""
+    require_perm(request, "billing.change_denial", "work denials")
+    denial = _denial(denial_id)
+    action(denial=denial, actor=request.auth, **fields)
+    _logged(request, denial)
+    return denial_out(_denial(denial_id))
+
+
 @router.get(
     "/billing/denials",
     response={200: QueueOut, **ERRORS},
@@ -253,7 +274,7 @@ def list_denials(request, query: Query[QueueQuery]):
         "count": count,
         "total": total,
         "groups": [g.__dict__ for g in groups],
-        "results": [denial_out(d) for d in qs[query.offset : query.offset + query.limit]],
+        "results": [denial_out(d) for d in page(qs, query)],
     }
 
 
@@ -321,11 +342,7 @@ def resubmit(request, denial_id: Id, body: NoteIn):
     summary="Record an appeal (its letter: GET …/appeal-letter)",
 )
 def appeal(request, denial_id: Id, body: AppealIn):
-    require_perm(request, "billing.change_denial", "work denials")
-    denial = _denial(denial_id)
-    svc.appeal(denial=denial, actor=request.auth, text=body.text)
-    _logged(request, denial)
-    return denial_out(_denial(denial_id))
+    return _work(request, denial_id, svc.appeal, text=body.text)
 
 
 @router.get(
@@ -366,11 +383,7 @@ def write_off_denial(request, denial_id: Id, body: WriteOffIn):
     summary="Move the denied amount from the payer's balance to the patient's",
 )
 def to_patient(request, denial_id: Id, body: NoteIn):
-    require_perm(request, "billing.change_denial", "work denials")
-    denial = _denial(denial_id)
-    svc.move_to_patient(denial=denial, actor=request.auth, note=body.note)
-    _logged(request, denial)
-    return denial_out(_denial(denial_id))
+    return _work(request, denial_id, svc.move_to_patient, note=body.note)
 
 
 @router.post(
@@ -379,11 +392,7 @@ def to_patient(request, denial_id: Id, body: NoteIn):
     summary="Close a denial that needs nothing more (the note says how it was resolved)",
 )
 def resolve(request, denial_id: Id, body: NoteIn):
-    require_perm(request, "billing.change_denial", "work denials")
-    denial = _denial(denial_id)
-    svc.resolve(denial=denial, actor=request.auth, note=body.note)
-    _logged(request, denial)
-    return denial_out(_denial(denial_id))
+    return _work(request, denial_id, svc.resolve, note=body.note)
 
 
 @router.get(
@@ -417,10 +426,7 @@ def write_off_balance(request, body: BalanceWriteOffIn):
         claim=claim, patient=patient, patient_share=body.patient_share, actor=request.auth,
         amount=body.amount, reason=body.reason,
     )  # fmt: skip
-    log_access(
-        request, patient_id=req.patient_id, action=UPDATE, object_type="write_off",
-        object_id=req.pk,
-    )  # fmt: skip
+    log_row(request, req, action=UPDATE, object_type="write_off")
     return Status(201, write_off_out(req))
 
 
@@ -428,10 +434,7 @@ def _decide(request, write_off_id: int, decide, **extra):
     require_perm(request, "billing.change_writeoffrequest", "decide write-offs")
     req = get_or_404(WriteOffRequest.objects.all(), write_off_id, "write-off")
     req = decide(request=req, actor=request.auth, **extra)
-    log_access(
-        request, patient_id=req.patient_id, action=UPDATE, object_type="write_off",
-        object_id=req.pk,
-    )  # fmt: skip
+    log_row(request, req, action=UPDATE, object_type="write_off")
     return write_off_out(WriteOffRequest.objects.get(pk=req.pk))
 
 
@@ -499,7 +502,7 @@ def underpayments(request, query: Query[UnderpaymentQuery]):
                 "patient_responsibility": x.patient_responsibility,
                 "short": x.short,
             }
-            for x in qs[query.offset : query.offset + query.limit]
+            for x in page(qs, query)
         ],
     }
 

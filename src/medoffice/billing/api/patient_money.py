@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from medoffice.billing.api.common import ERRORS, Id, find, get_or_404, log_access, require_perm
+from medoffice.billing.api.common import (
+    ERRORS,
+    Id,
+    find,
+    get_or_404,
+    log_access,
+    log_row,
+    require_perm,
+)
 from medoffice.billing.models import CollectionsFlag, PatientPayment, PaymentPlan, StatementRun
 from medoffice.billing.services import ledger
 from medoffice.billing.services import patient_money as pm
@@ -219,8 +227,7 @@ def take_payment(request, patient_id: Id, body: PaymentIn):
         patient=patient, amount=body.amount, method=body.method, reference=body.reference,
         actor=request.auth, appointment=appointment, kind=body.kind, note=body.note,
     )  # fmt: skip
-    log_access(request, patient_id=patient.pk, action=CREATE, object_type="patient_payment",
-               object_id=payment.pk)  # fmt: skip
+    log_row(request, payment, action=CREATE, object_type="patient_payment")
     return Status(201, _payment(payment))
 
 
@@ -236,8 +243,7 @@ def refund(request, patient_id: Id, body: RefundIn):
         patient=patient, amount=body.amount, method=body.method, reference=body.reference,
         actor=request.auth, reason=body.reason,
     )  # fmt: skip
-    log_access(request, patient_id=patient.pk, action=CREATE, object_type="patient_refund",
-               object_id=payment.pk)  # fmt: skip
+    log_row(request, payment, action=CREATE, object_type="patient_refund")
     return Status(201, _payment(payment))
 
 
@@ -249,8 +255,7 @@ def refund(request, patient_id: Id, body: RefundIn):
 def get_payment(request, payment_id: Id):
     require_perm(request, "billing.view_patientpayment", "see patients' payments")
     payment = get_or_404(PatientPayment.objects.all(), payment_id, "payment")
-    log_access(request, patient_id=payment.patient_id, action=VIEW,
-               object_type="patient_payment", object_id=payment.pk)  # fmt: skip
+    log_row(request, payment, action=VIEW, object_type="patient_payment")
     return _payment(payment)
 
 
@@ -264,8 +269,7 @@ def void(request, payment_id: Id, body: VoidIn):
     require_perm(request, "billing.change_patientpayment", "void payments")
     payment = get_or_404(PatientPayment.objects.all(), payment_id, "payment")
     payment = pm.void_payment(payment=payment, actor=request.auth, reason=body.reason)
-    log_access(request, patient_id=payment.patient_id, action=UPDATE,
-               object_type="patient_payment", object_id=payment.pk)  # fmt: skip
+    log_row(request, payment, action=UPDATE, object_type="patient_payment")
     return _payment(payment)
 
 
@@ -295,8 +299,7 @@ def create_plan(request, patient_id: Id, body: PlanIn):
         first_due=body.first_due, interval_months=body.interval_months, actor=request.auth,
         note=body.note, send_reminders=body.send_reminders,
     )  # fmt: skip
-    log_access(request, patient_id=patient.pk, action=CREATE, object_type="payment_plan",
-               object_id=plan.pk)  # fmt: skip
+    log_row(request, plan, action=CREATE, object_type="payment_plan")
     return Status(201, _plan(plan))
 
 
