@@ -28,7 +28,7 @@ from medoffice.billing.services.patient_money import (
     take_payment,
 )
 from medoffice.billing.services.remittances import import_835, match_claim_payment
-from tests.billing.x835text import claim_payment, file_835, line
+from tests.billing.x835text import cas, claim_payment, file_835, line
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,21 @@ def test_a_rejected_claim_with_a_posted_payment_keeps_its_lines_when_the_charges
     claim.refresh_from_db()
     assert claim.status == Claim.REJECTED  # the reopening was undone with the refusal
     assert [x.pk for x in lines_of(claim)] == [first.pk, second.pk]
+
+
+def test_a_whole_claim_denial_that_left_the_books_alone_lets_the_claim_follow_the_charges(
+    claim, biller
+):
+    # CLP02 4 with no service lines: nothing posted to the books, no line named.
+    denied = claim_payment(claim, status="4", adjustments=cas(CO16=165))
+    import_835(file_835([denied]), actor=biller)
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.REJECTED)  # a late 277CA, as above
+
+    edit_charges(claim.charge, biller, code="99212")
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.DRAFT
+    assert [x.code for x in lines_of(claim)] == ["99212"] and claim.total_charge == D("90.00")
 
 
 def test_an_unanswered_unsent_claim_still_follows_the_charges(charged, biller):

@@ -22,7 +22,6 @@ from medoffice.billing.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
-    ClaimPayment,
     LedgerEntry,
     LinePayment,
     ScrubFinding,
@@ -67,11 +66,13 @@ def _snapshot_fields(charge: Charge) -> dict:
 
 
 def has_payer_answer(claim: Claim) -> bool:
-    """Whether a payer's answer is posted to the claim: an 835 payment or denial matched to it,
-    or a ledger entry naming one of its lines. Such a claim keeps its lines as they were sent."""
+    """Whether a payer's answer is posted to the claim: an 835 line payment naming one of its
+    lines, or anything in the books for it (a payment, adjustment, transfer or write-off).
+    Such a claim keeps its lines as they were sent. (A denial of the whole claim that put
+    nothing in the books leaves its lines free to be corrected in place.)"""
     return (
-        ClaimPayment.objects.filter(claim=claim).exists()
-        or LinePayment.objects.filter(claim_line__claim=claim).exists()
+        LinePayment.objects.filter(claim_line__claim=claim).exists()
+        or LedgerEntry.objects.filter(claim=claim).exists()
         or LedgerEntry.objects.filter(claim_line__claim=claim).exists()
     )
 
@@ -80,10 +81,10 @@ def _refuse_if_answered(claim: Claim) -> None:
     if has_payer_answer(claim):
         raise DomainError(
             BAD_TRANSITION,
-            f"The payer's answer to claim {claim.patient_control_number} is posted against its "
-            "lines, so they stay as the payer saw them and cannot be copied again from the "
-            "charges. Send the correction as a replacement claim, or close this claim and "
-            "build a new one.",
+            f"The payer's answer to claim {claim.patient_control_number} is posted (its payment "
+            "or denial of its lines), so the lines stay as the payer saw them and cannot be "
+            "copied again from the charges. Send the correction as a replacement claim, or "
+            "close this claim and build a new one.",
             "claim",
             status=409,
         )
