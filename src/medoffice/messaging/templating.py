@@ -2,7 +2,10 @@
 
 Placeholders carry the minimum PHI a reminder needs: who (first name), when,
 with whom and where. There is deliberately no placeholder for the visit's
-type or reason. A template naming anything else is refused when it is saved.
+type or reason. A payment plan's messages say how much is due and when, never
+for what (no service, no diagnosis). A template naming anything else, or a
+placeholder its purpose does not fill (a visit's time in a plan reminder, an
+amount in a visit reminder), is refused when it is saved.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ PLACEHOLDERS: dict[str, str] = {
     "location_phone": "The office's phone number, e.g. (217) 555-0100",
     "practice_name": "The practice's name",
     "offer_code": "The code a waitlisted patient replies with to take an offered slot",
+    "amount_due": "A payment plan's amount due (or past due), e.g. $85.00",
+    "due_date": "The plan installment's due date, e.g. Monday, March 9",
 }
 
 SAMPLE: dict[str, str] = {
@@ -31,6 +36,8 @@ SAMPLE: dict[str, str] = {
     "location_phone": "(217) 555-0100",
     "practice_name": "Riverside Family Medicine",
     "offer_code": "YES 4821",
+    "amount_due": "$85.00",
+    "due_date": "Monday, March 9",
 }
 
 # Purposes (what a message is for).
@@ -43,6 +50,8 @@ CONFIRMED_REPLY = "confirmed_reply"
 CALLBACK_REPLY = "callback_reply"
 STOP_REPLY = "stop_reply"
 HELP_REPLY = "help_reply"
+PLAN_DUE = "plan_due"
+PLAN_MISSED = "plan_missed"
 PURPOSE_CHOICES = [
     (REMINDER, "Appointment reminder"),
     (WAITLIST_OFFER, "Waitlist: slot offered"),
@@ -53,8 +62,27 @@ PURPOSE_CHOICES = [
     (CALLBACK_REPLY, "Reply: we will call you"),
     (STOP_REPLY, "Reply: unsubscribed"),
     (HELP_REPLY, "Reply: help"),
+    (PLAN_DUE, "Payment plan: installment due soon"),
+    (PLAN_MISSED, "Payment plan: installment missed"),
 ]
 PURPOSE_LABELS = dict(PURPOSE_CHOICES)
+
+# Which placeholders a purpose fills: a payment plan's messages have no visit, the others
+# no amount. The plan's amount and date are kept with each message (``Message.kept_values``)
+# so that a fallback on another channel says the same; the rest is read again from the record.
+PLAN_PURPOSES = (PLAN_DUE, PLAN_MISSED)
+MONEY_PLACEHOLDERS = ("amount_due", "due_date")
+VISIT_PLACEHOLDERS = ("appointment_date", "appointment_time", "provider_name", "offer_code")
+KEPT_PLACEHOLDERS = MONEY_PLACEHOLDERS
+
+
+def placeholders_for(purpose: str | None) -> dict[str, str]:
+    """The placeholders a template for ``purpose`` may use (all of them for None)."""
+    if purpose is None:
+        return dict(PLACEHOLDERS)
+    left_out = VISIT_PLACEHOLDERS if purpose in PLAN_PURPOSES else MONEY_PLACEHOLDERS
+    return {name: words for name, words in PLACEHOLDERS.items() if name not in left_out}
+
 
 SMS = "sms"
 EMAIL = "email"
@@ -145,11 +173,50 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "{practice_name}: for help call {location_phone}. Reply C to confirm a visit, "
         "R to reschedule, STOP to opt out.",
     ),
+    (PLAN_DUE, SMS): (
+        "",
+        "{practice_name}: Hi {patient_first_name}, a reminder that your payment plan "
+        "installment of {amount_due} is due on {due_date}. Questions: {location_phone}. "
+        "Reply STOP to opt out.",
+    ),
+    (PLAN_DUE, EMAIL): (
+        "A payment reminder from {practice_name}",
+        "Dear {patient_first_name},\n\nThis is a reminder that the next installment of your "
+        "payment plan, {amount_due}, is due on {due_date}.\n\nIf you have already paid, thank "
+        "you. For questions, please call us at {location_phone}.\n\n{practice_name}",
+    ),
+    (PLAN_DUE, VOICE): (
+        "",
+        "Hello {patient_first_name}, this is {practice_name} with a reminder that your payment "
+        "plan installment of {amount_due} is due on {due_date}. For questions, please call "
+        "{location_phone}.",
+    ),
+    (PLAN_MISSED, SMS): (
+        "",
+        "{practice_name}: Hi {patient_first_name}, we have not received your payment plan "
+        "installment due on {due_date}; {amount_due} is past due. Please call {location_phone}. "
+        "Reply STOP to opt out.",
+    ),
+    (PLAN_MISSED, EMAIL): (
+        "Your payment plan is past due",
+        "Dear {patient_first_name},\n\nWe have not received your payment plan installment due "
+        "on {due_date}; {amount_due} is now past due. Please call us at {location_phone} to pay "
+        "or to talk about your plan.\n\nIf you have paid in the last few days, thank you and "
+        "please disregard this message.\n\n{practice_name}",
+    ),
+    (PLAN_MISSED, VOICE): (
+        "",
+        "Hello {patient_first_name}, this is {practice_name}. We have not received your payment "
+        "plan installment due on {due_date}, and {amount_due} is past due. Please call "
+        "{location_phone}.",
+    ),
 }
 
 
-def placeholders_in(text: str, field: str) -> list[str]:
-    """The placeholder names ``text`` uses, or a DomainError naming the field and the problem."""
+def placeholders_in(text: str, field: str, purpose: str | None = None) -> list[str]:
+    """The placeholder names ``text`` uses, or a DomainError naming the field and the problem
+    (with ``purpose``, a placeholder that purpose does not fill is a problem too)."""
+    allowed = placeholders_for(purpose)
     names = []
     try:
         parsed = list(string.Formatter().parse(text))
@@ -163,14 +230,15 @@ def placeholders_in(text: str, field: str) -> list[str]:
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name not in PLACEHOLDERS:
-            known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        if name not in allowed:
+            known = ", ".join("{" + p + "}" for p in allowed)
             shown = "{" + name + "}" if name else "{}"
-            raise errors.invalid(
-                errors.UNKNOWN_PLACEHOLDER,
-                f"Unknown placeholder {shown}; use one of {known}.",
-                field,
+            what = (
+                f"{shown} is not filled in for {PURPOSE_LABELS[purpose].lower()}"
+                if name in PLACEHOLDERS
+                else f"Unknown placeholder {shown}"
             )
+            raise errors.invalid(errors.UNKNOWN_PLACEHOLDER, f"{what}; use one of {known}.", field)
         if spec or conversion:
             raise errors.invalid(
                 errors.BAD_TEMPLATE,
@@ -181,9 +249,10 @@ def placeholders_in(text: str, field: str) -> list[str]:
     return names
 
 
-def check_template(*, subject: str, body: str, channel: str) -> None:
-    placeholders_in(subject, "subject")
-    placeholders_in(body, "body")
+def check_template(*, subject: str, body: str, channel: str, purpose: str | None = None) -> None:
+    """Refuse a template that cannot be sent as written, naming the field and the problem."""
+    placeholders_in(subject, "subject", purpose)
+    placeholders_in(body, "body", purpose)
     if not body.strip():
         raise errors.invalid(errors.BAD_TEMPLATE, "Write the message.", "body")
     if channel == EMAIL and not subject.strip():

@@ -226,9 +226,9 @@ def template_list(request):
     return render(request, "messaging/templates.html", {"rows": rows})
 
 
-def _preview(subject: str, body: str, channel: str) -> dict:
+def _preview(subject: str, body: str, channel: str, purpose: str) -> dict:
     try:
-        templating.check_template(subject=subject, body=body, channel=channel)
+        templating.check_template(subject=subject, body=body, channel=channel, purpose=purpose)
     except DomainError as exc:
         return {"error": exc.message, "field": exc.field}
     return {
@@ -269,8 +269,8 @@ def template_edit(request, purpose: str, channel: str):
         "subject": subject,
         "body": body,
         "errors": errors,
-        "placeholders": templating.PLACEHOLDERS,
-        "preview": _preview(subject, body, channel),
+        "placeholders": templating.placeholders_for(purpose),
+        "preview": _preview(subject, body, channel, purpose),
     }
     return render(request, "messaging/template_edit.html", context)
 
@@ -280,9 +280,11 @@ def template_edit(request, purpose: str, channel: str):
 def template_preview(request, purpose: str, channel: str):
     """The live preview (htmx, as the manager types): the sample filled in, or the error."""
     require(request, "messaging.view_messagetemplate")
-    if channel not in templating.CHANNEL_LABELS:
+    if purpose not in templating.PURPOSE_LABELS or channel not in templating.CHANNEL_LABELS:
         raise Http404
-    preview = _preview(request.POST.get("subject", ""), request.POST.get("body", ""), channel)
+    preview = _preview(
+        request.POST.get("subject", ""), request.POST.get("body", ""), channel, purpose
+    )
     return render(request, "messaging/_preview.html", {"preview": preview, "channel": channel})
 
 

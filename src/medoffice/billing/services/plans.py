@@ -7,7 +7,19 @@ was made, filling the plans oldest first and each plan's installments oldest
 first (:func:`refill_plans`, run after every payment and void). A plan is
 *behind* (delinquent) when an installment is more than 15 days past due and
 not paid, *paid off* when every installment is paid; :func:`review_plans` (the
-daily job) sets both and lists the installments to remind the patient of.
+daily job) sets both and sends the patient the plan's messages.
+
+Messages (through the messaging app, on the patient's preferred channel they
+agreed to, with their quiet and contact hours; only for plans with reminders
+on): a reminder 3 days before each installment is due, and a notice when an
+installment is missed (more than 15 days late: the plan is behind). Each says
+the amount and the date and nothing of what the money is for. Each is sent
+once: the reminder marks its installment reminded in the same transaction
+(the "reminders due" list, where a person marks the ones they phoned, is the
+same mark), and every message names its installment as its messaging topic,
+of which there is one message. A payment that pays an installment, or a plan
+cancelled, cancels that installment's messages not yet gone; a patient no
+channel reaches stays on the "reminders due" list for a person to call.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +47,28 @@ REMIND_DAYS_BEFORE = 3
 MAX_INSTALLMENTS = 120
 OPEN = (PaymentPlan.ACTIVE, PaymentPlan.DELINQUENT)
 PLAN_EXISTS = "plan_exists"
+
+
+def due_topic(installment_id: int) -> str:
+    """The messaging topic of an installment's reminder."""
+    return f"plan-installment:{installment_id}:due"
+
+
+def missed_topic(installment_id: int) -> str:
+    """The messaging topic of the notice that an installment was missed."""
+    return f"plan-installment:{installment_id}:missed"
+
+
+def _messaging() -> bool:
+    """Plans send messages when the messaging app is part of the install."""
+    return apps.is_installed("medoffice.messaging")
+
+
+def _cancel_messages(topics: list[str], reason: str, actor=None) -> None:
+    if topics and _messaging():
+        from medoffice.messaging.services.notices import cancel_notices
+
+        cancel_notices(topics=topics, reason=reason, actor=actor)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -164,6 +199,12 @@ def cancel_plan(*, plan: PaymentPlan, actor, reason: str) -> PaymentPlan:
     plan.status = PaymentPlan.CANCELLED
     plan.note = f"Cancelled: {reason}"[:200]
     plan.save(update_fields=["status", "note"])
+    ids = list(plan.installments.values_list("pk", flat=True))
+    _cancel_messages(
+        [topic(i) for i in ids for topic in (due_topic, missed_topic)],
+        "the payment plan was cancelled",
+        actor,
+    )
     return plan
 
 
@@ -205,6 +246,7 @@ def refill_plans(patient: Patient | int, today: dt.date | None = None) -> None:
             room[plan.pk] -= take
             filled[plan.pk] += take
             left -= take
+    stale: list[str] = []  # messages no longer true: the installment is paid, or not missed
     for plan in plans:
         left = filled[plan.pk]
         installments = list(plan.installments.all())
@@ -215,12 +257,17 @@ def refill_plans(patient: Patient | int, today: dt.date | None = None) -> None:
             if inst.paid != paid:
                 inst.paid = paid
                 changed.append(inst)
+                if paid >= inst.amount:
+                    stale += [due_topic(inst.pk), missed_topic(inst.pk)]
         if changed:
             PlanInstallment.objects.bulk_update(changed, ["paid"])
         status = _status(plan, installments, today)
         if status != plan.status:
             PaymentPlan.objects.filter(pk=plan.pk).update(status=status)
+            if plan.status == PaymentPlan.DELINQUENT:
+                stale += [missed_topic(i.pk) for i in installments]
             plan.status = status
+    _cancel_messages(sorted(set(stale)), "paid since the message was planned")
 
 
 @dataclass
@@ -229,6 +276,9 @@ class PlanReview:
     delinquent: int = 0
     back_on_track: int = 0
     reminders_due: list[int] = field(default_factory=list)
+    reminders_sent: int = 0
+    missed_notices_sent: int = 0
+    no_channel: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -236,6 +286,9 @@ class PlanReview:
             "delinquent": self.delinquent,
             "back_on_track": self.back_on_track,
             "reminders_due": len(self.reminders_due),
+            "reminders_sent": self.reminders_sent,
+            "missed_notices_sent": self.missed_notices_sent,
+            "no_channel": len(self.no_channel),
         }
 
 
@@ -251,7 +304,7 @@ def reminders_due(today: dt.date | None = None):
             due_on__lte=today + dt.timedelta(days=REMIND_DAYS_BEFORE),
         )
         .filter(paid__lt=F("amount"))
-        .select_related("plan__patient")
+        .select_related("plan__patient__home_location__practice")
         .order_by("due_on", "pk")
     )
 
@@ -265,10 +318,94 @@ def mark_reminded(*, installment: PlanInstallment, actor) -> PlanInstallment:
     return installment
 
 
-def review_plans(today: dt.date | None = None) -> PlanReview:
-    """The daily job: plans behind (> 15 days past due), paid off, back on track; and the
-    installments due within 3 days to remind of."""
+class _NotSent(Exception):
+    """Undo marking an installment reminded: no message could go."""
+
+
+def _send_reminder(inst: PlanInstallment, now: dt.datetime, report: PlanReview) -> None:
+    """Mark the installment reminded and queue its message, both or neither."""
+    from medoffice.messaging.services import notices
+    from medoffice.messaging.services.composing import values_for
+    from medoffice.messaging.templating import PLAN_DUE
+
+    patient = inst.plan.patient
+    try:
+        with transaction.atomic():
+            # The conditional update is the claim: a second review (another worker, a re-run)
+            # waits for this one's row lock, then finds the installment reminded.
+            if not PlanInstallment.objects.filter(pk=inst.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                return
+            notice = notices.queue_notice(
+                patient=patient,
+                purpose=PLAN_DUE,
+                topic=due_topic(inst.pk),
+                values=values_for(patient, amount_due=inst.amount - inst.paid, due_on=inst.due_on),
+                note=f"payment plan: installment {inst.number} due {inst.due_on:%Y-%m-%d}",
+                now=now,
+            )
+            if notice.outcome == notices.NO_CHANNEL:
+                raise _NotSent
+    except _NotSent:
+        report.no_channel.append(inst.pk)
+        return
+    if notice.outcome == notices.QUEUED:
+        report.reminders_sent += 1
+
+
+def _missed(installments: list[PlanInstallment], today: dt.date) -> list[PlanInstallment]:
+    late = today - dt.timedelta(days=GRACE_DAYS)
+    return [i for i in installments if i.paid < i.amount and i.due_on < late]
+
+
+def _send_missed_notices(today: dt.date, now: dt.datetime, report: PlanReview) -> None:
+    """For each plan behind: a notice about its latest missed installment, once (a plan that
+    misses another installment later gets another notice)."""
+    from medoffice.messaging.services import notices
+    from medoffice.messaging.services.composing import values_for
+    from medoffice.messaging.templating import PLAN_MISSED
+
+    behind = (
+        PaymentPlan.objects.filter(status=PaymentPlan.DELINQUENT, send_reminders=True)
+        .select_related("patient__home_location__practice")
+        .prefetch_related("installments")
+        .order_by("pk")
+    )
+    wanted = []
+    for plan in behind.iterator(chunk_size=500):
+        installments = list(plan.installments.all())
+        missed = _missed(installments, today)
+        if missed:
+            wanted.append((plan, installments, missed))
+    used = notices.topics_used(missed_topic(m[-1].pk) for _p, _i, m in wanted)
+    for plan, installments, missed in wanted:
+        topic = missed_topic(missed[-1].pk)
+        if topic in used:
+            continue
+        past_due = sum(
+            (i.amount - i.paid for i in installments if i.due_on < today and i.paid < i.amount),
+            ZERO,
+        )
+        notice = notices.queue_notice(
+            patient=plan.patient,
+            purpose=PLAN_MISSED,
+            topic=topic,
+            values=values_for(plan.patient, amount_due=past_due, due_on=missed[0].due_on),
+            note=f"payment plan behind: installment {missed[-1].number} missed",
+            now=now,
+        )
+        if notice.outcome == notices.QUEUED:
+            report.missed_notices_sent += 1
+        elif notice.outcome == notices.NO_CHANNEL:
+            report.no_channel.append(missed[-1].pk)
+
+
+def review_plans(today: dt.date | None = None, *, now: dt.datetime | None = None) -> PlanReview:
+    """The daily job: plans behind (> 15 days past due), paid off, back on track; the
+    reminders of installments due within 3 days and the notices of missed ones, each once."""
     today = today or timezone.localdate()
+    now = now or timezone.now()
     report = PlanReview()
     plans = PaymentPlan.objects.filter(status__in=OPEN).prefetch_related("installments")
     for plan in plans.iterator(chunk_size=500):
@@ -287,5 +424,14 @@ def review_plans(today: dt.date | None = None) -> PlanReview:
             report.delinquent += 1
         else:
             report.back_on_track += 1
-    report.reminders_due = list(reminders_due(today).values_list("pk", flat=True))
+    due = list(reminders_due(today))
+    report.reminders_due = [i.pk for i in due]
+    if _messaging():
+        for inst in due:
+            _send_reminder(inst, now, report)
+        _send_missed_notices(today, now, report)
+        if report.reminders_sent or report.missed_notices_sent:
+            from medoffice.messaging.tasks import ensure_messaging_clock
+
+            ensure_messaging_clock()  # the clock starts the senders
     return report

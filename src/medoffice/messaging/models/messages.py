@@ -30,7 +30,11 @@ class Message(models.Model):
     another channel. ``idempotency_key`` goes to the provider with every try,
     so a message retried after a crash is never delivered twice.
     ``planned_for`` is when the rule wanted it; ``scheduled_for`` may be later
-    (quiet hours).
+    (quiet hours). A one-off notice that is about no visit (a payment plan's
+    reminder) names its ``topic``: there is one message per topic, so planning it
+    twice (two workers, the daily review run again) sends it once; a fallback
+    carries its original's topic. ``kept_values`` holds the placeholder values no
+    record gives again later (a plan's amount and date), for that fallback's words.
     """
 
     QUEUED = "queued"
@@ -73,6 +77,10 @@ class Message(models.Model):
     fallback_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback"
     )
+    topic = models.CharField(
+        max_length=60, blank=True, help_text="What a one-off notice is about; one message each."
+    )
+    kept_values = models.JSONField(default=dict, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -103,6 +111,12 @@ class Message(models.Model):
                 fields=["appointment", "rule"],
                 condition=Q(rule__isnull=False) & Q(fallback_of__isnull=True),
                 name="message_one_reminder_per_rule",
+            ),
+            # One notice per topic: a daily review run twice (or by two workers) adds nothing.
+            models.UniqueConstraint(
+                fields=["topic"],
+                condition=~Q(topic="") & Q(fallback_of__isnull=True),
+                name="message_one_per_topic",
             ),
             models.CheckConstraint(
                 condition=Q(

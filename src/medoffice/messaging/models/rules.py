@@ -128,6 +128,8 @@ class MessageTemplate(models.Model):
 
     def clean(self) -> None:
         try:
-            templating.check_template(subject=self.subject, body=self.body, channel=self.channel)
+            templating.check_template(
+                subject=self.subject, body=self.body, channel=self.channel, purpose=self.purpose
+            )
         except DomainError as exc:
             raise ValidationError({exc.field or "body": exc.message}) from None

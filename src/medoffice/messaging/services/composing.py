@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from medoffice.core.models import Location, Practice
 from medoffice.messaging import templating
@@ -30,8 +31,17 @@ def pretty_phone(number: str) -> str:
 
 
 def local_date(when: dt.datetime, zone) -> str:
-    local = when.astimezone(zone)
-    return f"{local:%A}, {local:%B} {local.day}"
+    return day_words(when.astimezone(zone).date())
+
+
+def day_words(day: dt.date) -> str:
+    """A calendar day as messages say it: Monday, March 9."""
+    return f"{day:%A}, {day:%B} {day.day}"
+
+
+def money_words(amount: Decimal) -> str:
+    """An amount as messages say it: $1,085.50."""
+    return f"${amount:,.2f}"
 
 
 def local_time(when: dt.datetime, zone) -> str:
@@ -47,8 +57,11 @@ def values_for(
     start: dt.datetime | None = None,
     provider=None,
     offer_code: str = "",
+    amount_due: Decimal | None = None,
+    due_on: dt.date | None = None,
 ) -> dict[str, str]:
-    """What the placeholders stand for in a message to ``patient`` about a visit (or a slot)."""
+    """What the placeholders stand for in a message to ``patient`` about a visit (or a slot,
+    or a payment plan's installment: ``amount_due`` and ``due_on``)."""
     if appointment is not None:
         location = appointment.location
         start = appointment.start
@@ -68,6 +81,10 @@ def values_for(
         values["appointment_time"] = local_time(start, location.zone)
     if provider is not None:
         values["provider_name"] = provider.schedule_name
+    if amount_due is not None:
+        values["amount_due"] = money_words(amount_due)
+    if due_on is not None:
+        values["due_date"] = day_words(due_on)
     return values
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from medoffice.messaging import channels, errors
+from medoffice.messaging import channels, errors, templating
 from medoffice.messaging.models import Message, MessageEvent, OptOut
 from medoffice.messaging.services.composing import compose
 from medoffice.patients.models import Patient
@@ -47,9 +47,11 @@ def queue_message(
     note: str = "",
     now: dt.datetime | None = None,
     immediate: bool = False,
+    topic: str = "",
 ) -> Message | None:
     """Compose and queue one message; its send time keeps to quiet and contact hours
-    (unless ``immediate``: an answer to a text the patient just sent).
+    (unless ``immediate``: an answer to a text the patient just sent). A ``topic`` makes it
+    the one message on that topic (a second raises IntegrityError; see ``notices``).
 
     Returns None (and queues nothing) when a reminder would have to go after the visit.
     """
@@ -80,6 +82,8 @@ def queue_message(
         planned_for=planned_for,
         scheduled_for=when,
         fallback_of=fallback_of,
+        topic=topic,
+        kept_values={k: values[k] for k in templating.KEPT_PLACEHOLDERS if values.get(k)},
         created_at=now,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

@@ -136,6 +136,7 @@ def _fall_back(message: Message, reason: str, now: dt.datetime, report: SendRepo
         if message.appointment_id
         else values_for(message.patient)
     )
+    values.update(message.kept_values or {})  # a plan's amount and date, as first said
     with transaction.atomic():
         fallback = queue_message(
             patient=message.patient,
@@ -146,6 +147,7 @@ def _fall_back(message: Message, reason: str, now: dt.datetime, report: SendRepo
             appointment=message.appointment,
             rule=message.rule,
             fallback_of=message,
+            topic=message.topic,
             note=f"fallback for {CHANNEL_LABELS[message.channel].lower()} #{message.pk}: {reason}",
             now=now,
         )

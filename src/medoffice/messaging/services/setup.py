@@ -28,7 +28,7 @@ def save_template(
         raise errors.invalid(errors.BAD_TEMPLATE, "Keep the subject to 150 characters.", "subject")
     if len(body) > 2000:
         raise errors.invalid(errors.BAD_TEMPLATE, "Keep the message to 2000 characters.", "body")
-    templating.check_template(subject=subject, body=body, channel=channel)
+    templating.check_template(subject=subject, body=body, channel=channel, purpose=purpose)
     row, _ = MessageTemplate.objects.update_or_create(
         purpose=purpose,
         channel=channel,
