@@ -15,7 +15,6 @@ Definitions (docs/decisions.md):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from django.utils import timezone
 
 from medoffice.billing import carc
 from medoffice.billing.models import ClaimPayment, Denial, LinePayment
+from medoffice.core import csvsafe
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -360,7 +360,7 @@ CSV_COLUMNS = [
 def underpayments_csv(filters: UnderpaymentFilters) -> str:
     """The dispute export of one payer's (or every payer's) underpaid lines, a row a line."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for lp in underpaid_lines(filters).prefetch_related("adjustments"):
         cp = lp.claim_payment
@@ -375,13 +375,13 @@ def underpayments_csv(filters: UnderpaymentFilters) -> str:
                 lp.day.isoformat() if lp.day else "",
                 lp.code,
                 lp.modifiers,
-                f"{lp.units:g}",
-                f"{lp.charge:.2f}",
-                f"{lp.contracted_amount:.2f}",
-                f"{lp.allowed:.2f}" if lp.allowed is not None else "",
-                f"{lp.paid:.2f}",
-                f"{lp.patient_responsibility:.2f}",
-                f"{lp.short:.2f}",
+                Decimal(f"{lp.units:g}"),  # numbers as numbers: never quoted
+                _money(lp.charge),
+                _money(lp.contracted_amount),
+                _money(lp.allowed) if lp.allowed is not None else "",
+                _money(lp.paid),
+                _money(lp.patient_responsibility),
+                _money(lp.short),
                 " ".join(f"{a.group}-{a.reason}:{a.amount:.2f}" for a in lp.adjustments.all()),
                 lp.remark_codes,
                 cp.remittance.payment_date.isoformat() if cp.remittance.payment_date else "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from medoffice.core import csvsafe
 from medoffice.core.audit import search_access_log
 from medoffice.core.forms import AccessLogFilterForm
 from medoffice.core.home import panels_for
@@ -64,7 +64,7 @@ def audit_log(request):
 def _access_log_csv(rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(
         ["position", "when (UTC)", "user", "action", "record", "record id", "patient id", "from"]
     )

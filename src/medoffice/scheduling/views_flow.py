@@ -8,7 +8,6 @@ refreshed board shows the result or the service's message.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from medoffice.core import csvsafe
 from medoffice.core.audit import UPDATE, VIEW, client_address, record_access
 from medoffice.core.errors import DomainError
 from medoffice.core.roles import ADMIN, OFFICE_MANAGER, roles_of
@@ -168,7 +168,7 @@ def wait_times(request):
         response = HttpResponse(content_type="text/csv")
         name = f"wait-times-{report.location.name}-{report.start}-{report.end}.csv"
         response["Content-Disposition"] = f'attachment; filename="{_safe_filename(name)}"'
-        csv.writer(response).writerows(stats.as_csv_rows(report))
+        csvsafe.writer(response).writerows(stats.as_csv_rows(report))
         return response
     query = urlencode(
         {

@@ -12,7 +12,9 @@ it would add and change and every line it refuses (line number, column,
 reason). :func:`apply_import` does the same inside one transaction and writes
 only when no line is refused; a row that matches what is stored counts as
 unchanged, so the same file applied twice changes nothing the second time.
-Exports write the same columns, so an export imports back as all-unchanged.
+Exports write the same columns, so an export imports back as all-unchanged; text a
+spreadsheet would run as a formula is exported with a leading apostrophe
+(:mod:`medoffice.core.csvsafe`), which the import takes off again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -28,6 +31,7 @@ from medoffice.billing import codes
 from medoffice.billing.errors import IMPORT_REJECTED, FieldErrors
 from medoffice.billing.models import PayerFee, Service
 from medoffice.billing.services.fee_schedules import clean_service_fields
+from medoffice.core import csvsafe
 from medoffice.patients.models import Payer
 
 SERVICES = "services"
@@ -159,7 +163,7 @@ def _read_rows(reader, kind: str, plan: ImportPlan):
         if plan.rows > MAX_ROWS:
             plan.problems.append(RowProblem(start, "", f"More than {MAX_ROWS:,} rows; split it."))
             return
-        yield start, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        yield start, {h: csvsafe.uncell(c.strip()) for h, c in zip(header, cells, strict=True)}
 
 
 def _plan_services(text: str, plan: ImportPlan) -> list[tuple[Service | None, dict]]:
@@ -382,13 +386,14 @@ class ImportRejected(FieldErrors):
         self.plan = plan
 
 
-def _money(value) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _money(value) -> Decimal | str:
+    """Money as a number with cents (written as such, never quoted as text), or empty."""
+    return "" if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
 def export_services() -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["code", "modifiers", "description", "standard_charge", "rvus", "active"])
     for s in Service.objects.order_by("code", "modifiers"):
         writer.writerow(
@@ -406,7 +411,7 @@ def export_services() -> str:
 
 def export_payer_fees(*, payer: Payer | None = None) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["payer", "code", "modifiers", "allowed_amount", "effective_date", "end_date"])
     qs = PayerFee.objects.select_related("payer", "service").order_by(
         "payer__name", "service__code", "service__modifiers", "effective_date"

@@ -3,7 +3,6 @@ a payer's or a patient's open visits, and closing a month."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django import forms
@@ -17,6 +16,7 @@ from medoffice.billing import ar
 from medoffice.billing.errors import DomainError
 from medoffice.billing.services import ledger
 from medoffice.billing.views.common import needs, page_of
+from medoffice.core import csvsafe
 from medoffice.core.audit import VIEW, log_patient_access
 from medoffice.patients.models import Patient, Payer
 
@@ -60,7 +60,7 @@ def _csv(report: ar.Aging) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="ar-aging-by-{report.by}-{report.as_of}.csv"'
     )
-    csv.writer(response).writerows(ar.aging_table(report))
+    csvsafe.writer(response).writerows(ar.aging_table(report))
     return response
 
 

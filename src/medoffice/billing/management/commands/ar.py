@@ -3,7 +3,6 @@ of a month (metrics), and closing a month (close-month)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 from medoffice.billing import ar
 from medoffice.billing.errors import DomainError
 from medoffice.billing.services import ledger
+from medoffice.core import csvsafe
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         report = ar.aging_buckets(as_of, by=options["by"])
         rows = ar.aging_table(report)
         if options["csv"]:
-            csv.writer(self.stdout, lineterminator="\n").writerows(rows)
+            csvsafe.writer(self.stdout, lineterminator="\n").writerows(rows)
             return
         self.stdout.write(f"A/R aging at {as_of} by {report.by}")
         aged = rows[
