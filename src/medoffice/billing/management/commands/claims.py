@@ -3,24 +3,23 @@ clearinghouse (send), and 999/277CA acknowledgements applied to the claims (impo
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from medoffice.billing.errors import DomainError
+from medoffice.billing.management.common import (
+    Refused,
+    action_parsers,
+    cannot_read,
+    file_problem,
+    parse_day,
+)
 from medoffice.billing.models import ClaimBatch
 from medoffice.billing.services.acknowledgements import MAX_BYTES, import_acknowledgement
 from medoffice.billing.services.batches import create_batch
 from medoffice.billing.services.submission import send_batch, unsent_batches
 from medoffice.patients.models import Payer
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--since: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -30,32 +29,29 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        export = sub.add_parser(
+        add_action = action_parsers(self, parser)
+        export = add_action(
             "export-837",
             help="Write the ready claims (optionally one payer's, or visits since a date) as "
             "one 837P file; they are marked submitted and the batch is kept.",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
         )
         export.add_argument("--payer", help="The payer's name or EDI payer id.")
         export.add_argument("--since", help="Only visits on or after this date (YYYY-MM-DD).")
         export.add_argument("--out", required=True, help="The file to write.")
-        send = sub.add_parser(
+        send = add_action(
             "send",
             help="Deliver a batch's 837P file now (to the outbox folder or over SFTP, as the "
             "submission settings say). Exit 1 when it was not delivered.",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
         )
         which = send.add_mutually_exclusive_group(required=True)
         which.add_argument("batch", nargs="?", type=int, metavar="BATCH_ID", help="The batch id.")
         which.add_argument(
             "--all-unsent", action="store_true", help="Every batch not delivered yet."
         )
-        ack = sub.add_parser(
+        ack = add_action(
             "import-ack",
             help="Import 999 and 277CA acknowledgement files: claims become accepted or rejected. "
             "Each file is all or nothing; a file imported before changes nothing.",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
         )
         ack.add_argument("files", nargs="+", metavar="FILE", help="999 or 277CA files.")
 
@@ -75,7 +71,7 @@ class Command(BaseCommand):
             )
             if payer is None:
                 raise CommandError(f"--payer: no payer is named {text!r} or has that payer id")
-        since = _date(options["since"]) if options["since"] else None
+        since = parse_day(options["since"], "--since") if options["since"] else None
         out = Path(options["out"])
         if not out.parent.is_dir():
             raise CommandError(f"--out: the folder {str(out.parent)!r} does not exist")
@@ -102,49 +98,36 @@ class Command(BaseCommand):
             if batch is None:
                 raise CommandError(f"BATCH_ID: there is no batch {options['batch']}")
             batches = [batch]
-        failed = []
+        failed = Refused(self.stderr)
         for batch in batches:
             try:
                 batch = send_batch(batch=batch)
             except DomainError as exc:
-                failed.append(f"{batch.file_name}: not delivered: {exc.message}")
-                self.stderr.write(failed[-1])
+                failed.add(f"{batch.file_name}: not delivered: {exc.message}")
                 continue
             self.stdout.write(f"{batch.file_name}: sent to {batch.destination}")
-        if failed:
-            raise CommandError(
-                failed[0] if len(failed) == 1 else f"{len(failed)} batches not delivered"
-            )
+        failed.fail(f"{len(failed)} batches not delivered")
 
     def import_ack(self, files: list[str]) -> None:
-        refused = []
+        refused = Refused(self.stderr)
         for name in files:
             path = Path(name)
+            problem = file_problem(name, MAX_BYTES)
+            if problem:
+                refused.add(problem)
+                continue
             try:
-                if not path.is_file():
-                    raise CommandError(f"{name}: not a file")
-                if path.stat().st_size > MAX_BYTES:
-                    raise CommandError(f"{name}: larger than {MAX_BYTES // 2**20} MB")
                 data = path.read_bytes()
             except OSError as exc:
-                refused.append(f"{name}: cannot read it: {exc.strerror or exc}")
-                self.stderr.write(refused[-1])
-                continue
-            except CommandError as exc:
-                refused.append(str(exc))
-                self.stderr.write(refused[-1])
+                refused.add(cannot_read(name, exc))
                 continue
             try:
                 result = import_acknowledgement(data, actor=None, filename=path.name)
             except DomainError as exc:
-                refused.append(f"{name}: refused: {exc.message}")
-                self.stderr.write(refused[-1])
+                refused.add(f"{name}: refused: {exc.message}")
                 continue
             self.stdout.write(f"{name}: {result.summary()}")
             if not result.duplicate:
                 for line in result.report_lines:
                     self.stdout.write(f"  {line}")
-        if refused:
-            raise CommandError(
-                refused[0] if len(refused) == 1 else f"{len(refused)} of {len(files)} files refused"
-            )
+        refused.fail(f"{len(refused)} of {len(files)} files refused")

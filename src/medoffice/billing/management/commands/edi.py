@@ -9,44 +9,25 @@ the file is clean (warnings allowed), 2 for a usage error (no such file).
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from medoffice.billing.management.common import action_parsers, readable_file
 from medoffice.edi.validate import validate_x12
-
-MAX_BYTES = 200 * 1024 * 1024  # an 835 of 10,000 claims is a few megabytes
-
-
-def _readable_file(text: str) -> Path:
-    path = Path(text)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
-    try:
-        size = path.stat().st_size
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror}") from None
-    if size > MAX_BYTES:
-        raise argparse.ArgumentTypeError(f"{text!r} is larger than {MAX_BYTES // 2**20} MB")
-    return path
 
 
 class Command(BaseCommand):
     help = "Work with X12 files. 'validate' checks one and lists every fault by segment."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        validate = sub.add_parser(
+        validate = action_parsers(self, parser)(
             "validate",
             help="Check an X12 file (837P, 835, 999, 277CA, ...): envelopes, our readers and, "
             "for 837P/835/999/277CA, pyx12's implementation-guide validator. Exit 1 on errors.",
             description="Check an X12 file and print each fault with its segment number and id.",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
         )
-        validate.add_argument("file", metavar="FILE", type=_readable_file, help="The X12 file.")
+        validate.add_argument("file", metavar="FILE", type=readable_file, help="The X12 file.")
         validate.add_argument(
             "--details",
             action="store_true",

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from medoffice.billing.errors import DomainError
-from medoffice.billing.management.commands.edi import _readable_file
+from medoffice.billing.management.common import Refused, action_parsers, readable_file
 from medoffice.billing.services.remittances import import_835
 
 
@@ -24,31 +24,28 @@ class Command(BaseCommand):
     help = "Work with 835 remittances (ERA). 'import' posts payers' 835 files."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        imp = sub.add_parser(
+        imp = action_parsers(self, parser)(
             "import",
             help="Import and post 835 files: payments, adjustments, the patient's share, "
             "denials; unmatched claim payments go to the work queue. Exit 1 if a file is refused.",
             description="Import 835 files; each is posted whole or refused whole.",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
         )
-        imp.add_argument("files", metavar="FILE", nargs="+", type=_readable_file, help="835 files.")
+        imp.add_argument("files", metavar="FILE", nargs="+", type=readable_file, help="835 files.")
 
     def handle(self, *args, action, **options):
         if action != "import":
             raise CommandError(f"unknown action {action!r}")
-        refused = []
+        refused = Refused(self.stderr)
         for path in options["files"]:
             path: Path
             try:
                 report = import_835(path.read_bytes(), actor=None, filename=path.name)
             except DomainError as exc:
-                self.stderr.write(f"{path.name}: {exc.message}")
-                refused.append(path.name)
+                refused.add(f"{path.name}: {exc.message}", item=path.name)
                 continue
             self.stdout.write(report.text())
         if refused:
             raise CommandError(
                 f"{len(refused)} of {len(options['files'])} file(s) refused, nothing of them "
-                f"posted: {', '.join(refused)}"
+                f"posted: {', '.join(refused.items)}"
             )

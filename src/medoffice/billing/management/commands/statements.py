@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from medoffice.billing.errors import DomainError
+from medoffice.billing.management.common import action_parsers, parse_day
 from medoffice.billing.services.statements import batch_path, run_statements, unfinished_run
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--date: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -25,18 +17,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        run = sub.add_parser(
-            "run",
-            help="Make the statement run (or finish one that stopped half-way).",
-            called_from_command_line=getattr(self, "_called_from_command_line", False),
+        run = action_parsers(self, parser)(
+            "run", help="Make the statement run (or finish one that stopped half-way)."
         )
         run.add_argument("--date", help="The statement date (YYYY-MM-DD); default today.")
 
     def handle(self, *args, action, **options):
         if action != "run":
             raise CommandError(f"unknown action {action!r}")
-        day = _date(options["date"]) if options["date"] else None
+        day = parse_day(options["date"], "--date") if options["date"] else None
         pending = unfinished_run()
         if pending is not None and day is not None and pending.run_on != day:
             raise CommandError(
