@@ -11,17 +11,11 @@ from django.utils import timezone
 
 from medoffice.billing import ar
 from medoffice.billing.errors import DomainError
+from medoffice.billing.management.common import action_parsers, parse_day
 from medoffice.billing.services import ledger
 from medoffice.core import csvsafe
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_day(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def parse_month(text: str, option: str) -> dt.date:
@@ -52,21 +46,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        kw = {"called_from_command_line": getattr(self, "_called_from_command_line", False)}
-        aging = sub.add_parser(
-            "aging", help="Open balances by the age of the visit (0-30 ... over 120 days).", **kw
+        add_action = action_parsers(self, parser)
+        aging = add_action(
+            "aging", help="Open balances by the age of the visit (0-30 ... over 120 days)."
         )
         aging.add_argument("--by", choices=["payer", "patient"], default="payer")
         aging.add_argument("--as-of", help="The day to report at (YYYY-MM-DD; default today).")
         aging.add_argument("--csv", action="store_true", help="Write CSV instead of a table.")
-        metrics = sub.add_parser("metrics", help="Days in A/R, NCR and FPRR of a month.", **kw)
+        metrics = add_action("metrics", help="Days in A/R, NCR and FPRR of a month.")
         metrics.add_argument("--month", help="YYYY-MM (default: the last full month).")
-        close = sub.add_parser(
+        close = add_action(
             "close-month",
             help="Close a month that has ended, and every month before it: nothing can be "
             "posted on their days again (later corrections post to the open month).",
-            **kw,
         )
         close.add_argument("month", metavar="YYYY-MM")
         close.add_argument("--note", default="", help="Why, or what was checked.")
