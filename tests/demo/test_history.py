@@ -32,7 +32,7 @@ from medoffice.scheduling.models import (
 from medoffice.scheduling.services import book_appointment, cancel_appointment
 
 A = Appointment
-SIZE = {"providers": 2, "patients": 200, "years": 1, "seed": 3}
+SIZE = {"providers": 2, "patients": 200, "years": 1, "seed": 3, "payments": False}
 # Each test runs in its own transaction inside the module's (so a test that books rolls back).
 pytestmark = pytest.mark.django_db
 

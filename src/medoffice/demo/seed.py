@@ -39,6 +39,7 @@ from medoffice.demo.practice import (
     create_practice,
     create_rooms,
 )
+from medoffice.demo.remittances import RemitSummary, create_remittances
 from medoffice.demo.schedule import create_schedule
 from medoffice.demo.staff import create_people
 from medoffice.demo.waitlist import create_waitlist
@@ -93,6 +94,10 @@ class SeedSummary:
     steps: list[tuple[str, float]] = field(default_factory=list)  # (part, seconds)
     charges: int = 0  # visits with charges
     claims: int = 0
+    remittance_files: int = 0  # 835s posted
+    denied_claims: int = 0
+    underpaid_claims: int = 0
+    patient_payments: int = 0
 
 
 def check_arguments(*, providers: int, patients: int, years: int, locations: int = 2) -> None:
@@ -117,6 +122,7 @@ def seed_practice(
     stdout: TextIO | None = None,
     locations: int = DEFAULT_LOCATIONS,
     history: bool = True,
+    payments: bool = True,
 ) -> SeedSummary:
     """Create the synthetic practice in an empty database and say what was made.
 
@@ -124,7 +130,9 @@ def seed_practice(
     argument is out of range. ``stdout``, when given, receives a line per step
     (with the seconds the step before took) and progress lines for the history.
     ``history=False`` stops after the schedule set-up: no appointments, no waitlist
-    (for tests that need only the practice).
+    (for tests that need only the practice); ``payments=False`` leaves the claims
+    as the history left them, without the payers' 835s and the books (for tests
+    about the schedule, which need not wait for posting).
     """
     check_arguments(providers=providers, patients=patients, years=years, locations=locations)
     started = time.perf_counter()
@@ -184,6 +192,7 @@ def seed_practice(
 
         made = HistorySummary()
         waitlist = 0
+        paid = RemitSummary()
         if history:
             step(f"{years} year{'s' if years != 1 else ''} of appointments and the next 60 days")
             staff = _staff(people.providers, parts.locations)
@@ -210,6 +219,10 @@ def seed_practice(
 
             step("fee schedule, charges and claims")
             billed = create_billing(ctx=ctx, say=say)
+
+            if payments:
+                step("the payers' 835s posted, patient payments, months closed")
+                paid = create_remittances(ctx=ctx, say=say)
 
             step("reminder rules and a month of reminders")
             create_messaging(ctx=ctx, plan=plan)
@@ -239,6 +252,10 @@ def seed_practice(
         steps=steps,
         charges=billed.charges if history else 0,
         claims=billed.claims if history else 0,
+        remittance_files=paid.files,
+        denied_claims=paid.denied,
+        underpaid_claims=paid.underpaid,
+        patient_payments=paid.patient_payments,
     )
 
 
@@ -320,7 +337,10 @@ def summary_text(summary: SeedSummary) -> str:
         f"{summary.exceptions} schedule exceptions; {summary.appointments} appointments "
         f"({summary.past_appointments} past, {summary.future_appointments} from today on) "
         f"with {summary.events} events; {summary.waitlist} waitlist entries",
-        f"  {summary.charges} visits charged, {summary.claims} claims",
+        f"  {summary.charges} visits charged, {summary.claims} claims; "
+        f"{summary.remittance_files} payer remittances (835) posted with "
+        f"{summary.denied_claims} denied and {summary.underpaid_claims} underpaid claims; "
+        f"{summary.patient_payments} patient payments",
         f"Logins (password {summary.password}):",
         *(f"  {username.ljust(width)}  {role}" for username, role in summary.logins),
     ]
