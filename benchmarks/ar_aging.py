@@ -35,7 +35,7 @@ def build(visits: int) -> None:
     from django.db import transaction
 
     from medoffice.billing.models import Charge, LedgerEntry
-    from medoffice.patients.models import Patient, Payer
+    from medoffice.patients.models import Payer
     from medoffice.scheduling.models import Provider
 
     have = Charge.objects.filter(patient__mrn__startswith="AR").count()
@@ -52,23 +52,7 @@ def build(visits: int) -> None:
         provider = Provider.objects.create(
             first_name="P", last_name="ARBench", credentials="MD", npi=benchdb.valid_npi(1, "5")
         )
-        patients = Patient.objects.bulk_create(
-            (
-                Patient(
-                    mrn=f"AR{i:06d}",
-                    first_name="Pat",
-                    last_name=f"Bench{i}",
-                    date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
-                    sex_at_birth="F" if i % 2 else "M",
-                    address1="1 Bench St",
-                    city="Springfield",
-                    state="IL",
-                    zip="62701",
-                )
-                for i in range(10_000)
-            ),
-            batch_size=2000,
-        )
+        patients = benchdb.bench_patients(prefix="AR", count=10_000)
         charges = Charge.objects.bulk_create(
             (
                 Charge(

@@ -1,5 +1,7 @@
 """What every benchmark script needs before it measures: its own database, Django set up on
-it, synthetic NPIs, and a line saying what machine the figures come from.
+it, synthetic NPIs, its practice, office, patients and their coverages, a timer that keeps the
+CPU time apart from the wall-clock time, pyx12 timed on the same X12 text, and a line saying
+what machine the figures come from.
 
     import benchdb
     benchdb.setup_django(url, data_dir="mo-bench-x")   # creates the PostgreSQL database if
@@ -8,12 +10,19 @@ it, synthetic NPIs, and a line saying what machine the figures come from.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import logging
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from medoffice.edi.values import npi_check_digit
 
 
 def is_postgres(url: str) -> bool:
@@ -60,11 +69,7 @@ def valid_npi(seed: int, prefix: str = "3") -> str:
     """A synthetic NPI that passes the check digit: ``prefix`` + ``seed`` in 8 digits + the
     Luhn digit (each script its own prefix, so their providers never collide)."""
     body = f"{prefix}{seed:08d}"
-    total = 24  # the 80840 prefix's share of the Luhn sum
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return body + str((10 - total % 10) % 10)
+    return body + str(npi_check_digit(body))
 
 
 def machine_facts() -> str:
@@ -119,3 +124,78 @@ def bench_location(*, practice: str, location: str, zone: str = "America/Chicago
         },
     )
     return office
+
+
+def bench_patients(*, prefix: str, count: int, last_name: str = "Bench", batch_size: int = 2000):
+    """``count`` synthetic patients in bulk, MRNs ``prefix`` + 6 digits, last names
+    ``last_name`` + their number, all at one Springfield address."""
+    from medoffice.patients.models import Patient
+
+    return Patient.objects.bulk_create(
+        (
+            Patient(
+                mrn=f"{prefix}{i:06d}",
+                first_name="Pat",
+                last_name=f"{last_name}{i}",
+                date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+                sex_at_birth="F" if i % 2 else "M",
+                address1="1 Bench St",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            )
+            for i in range(count)
+        ),
+        batch_size=batch_size,
+    )
+
+
+def bench_coverages(patients, *, payer, member_prefix: str):
+    """Each patient's primary coverage with ``payer`` since 2020, member ids ``member_prefix``
+    + 8 digits (encrypted and hashed as the model keeps them)."""
+    from medoffice.patients.models import Coverage
+
+    coverages = []
+    for i, patient in enumerate(patients):
+        coverage = Coverage(patient=patient, payer=payer, effective_date=dt.date(2020, 1, 1))
+        coverage.set_member_id(f"{member_prefix}{i:08d}")
+        coverages.append(coverage)
+    return Coverage.objects.bulk_create(coverages)
+
+
+def timed(runs: int, fn):
+    """(the last result, median wall s, median CPU s of this process) of ``runs`` calls of
+    ``fn``: the CPU time stays honest on a busy machine."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return result, statistics.median(walls), statistics.median(cpus)
+
+
+def compare_with_pyx12(text: str, ours_cpu: float) -> None:
+    """Time pyx12 once on the same X12 ``text``, its segment reader alone and its full
+    implementation-guide check, and print each next to ``ours_cpu`` (our reader's CPU s)."""
+    import pyx12.params
+    import pyx12.x12file
+    import pyx12.x12n_document
+
+    logging.getLogger("pyx12").addHandler(logging.NullHandler())
+    logging.getLogger("pyx12").propagate = False
+    _, raw, raw_cpu = timed(1, lambda: sum(1 for _ in pyx12.x12file.X12Reader(io.StringIO(text))))
+    print(
+        f"pyx12 X12Reader (segments and envelopes, no guide): {raw:.2f} s wall, "
+        f"{raw_cpu:.2f} s CPU = {raw_cpu / ours_cpu:.2f}x read_835's CPU"
+    )
+    valid, full, full_cpu = timed(
+        1,
+        lambda: pyx12.x12n_document.x12n_document(
+            pyx12.params.params(), io.StringIO(text), None, None
+        ),
+    )
+    print(
+        f"pyx12 x12n_document (full guide check, valid={valid}): {full:.2f} s wall, "
+        f"{full_cpu:.2f} s CPU = {full_cpu / ours_cpu:.1f}x read_835's CPU"
+    )

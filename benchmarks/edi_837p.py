@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import logging
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from medoffice.edi.values import npi_check_digit
 from medoffice.edi.x835 import read_835
@@ -49,6 +47,9 @@ from medoffice.edi.x837p import (
     parse_837p,
     write_837p,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchdb  # noqa: E402
 
 CODES = ["99212", "99213", "99214", "99215", "36415", "93000", "81002", "90471", "97110", "J1100"]
 MODIFIERS = ["25", "59", "XU", "76", "GT", "95", "LT", "RT"]
@@ -186,17 +187,6 @@ def synthetic_835(count: int, rng: random.Random) -> str:
     return "~\n".join([isa, gs, *segments, "GE*1*1", "IEA*1*000000001"]) + "~\n"
 
 
-def timed(runs: int, fn):
-    """(result, median wall s, median CPU s): the CPU time stays honest on a busy machine."""
-    walls, cpus, result = [], [], None
-    for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        result = fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return result, statistics.median(walls), statistics.median(cpus)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
@@ -220,18 +210,18 @@ def main() -> int:
     lines = sum(len(c.lines) for c in claim_file.claims())
     print(f"built {args.claims} claims ({lines} lines) in {time.perf_counter() - t0:.2f} s")
 
-    text, wall, cpu = timed(args.runs, lambda: write_837p(claim_file))
+    text, wall, cpu = benchdb.timed(args.runs, lambda: write_837p(claim_file))
     segments = text.count("~")
     print(
         f"write_837p: median {wall:.2f} s wall, {cpu:.2f} s CPU "
         f"({len(text) / 1e6:.1f} MB, {segments} segments)"
     )
-    back, wall, cpu = timed(args.runs, lambda: parse_837p(text))
+    back, wall, cpu = benchdb.timed(args.runs, lambda: parse_837p(text))
     assert back == claim_file, "the parse did not give back what was written"
     print(f"parse_837p: median {wall:.2f} s wall, {cpu:.2f} s CPU (equal to the input: yes)")
 
     remit = synthetic_835(args.remit_claims, random.Random(args.seed))
-    (remittance,), ours, ours_cpu = timed(args.runs, lambda: read_835(remit))
+    (remittance,), ours, ours_cpu = benchdb.timed(args.runs, lambda: read_835(remit))
     assert remittance.imbalances() == [], remittance.imbalances()[:3]
     print(
         f"835: {args.remit_claims} claim payments, {len(remit) / 1e6:.1f} MB, "
@@ -239,31 +229,7 @@ def main() -> int:
     )
     print(f"read_835: median {ours:.2f} s wall, {ours_cpu:.2f} s CPU")
     if not args.no_pyx12:
-        import pyx12.params
-        import pyx12.x12file
-        import pyx12.x12n_document
-
-        logging.getLogger("pyx12").addHandler(logging.NullHandler())
-        logging.getLogger("pyx12").propagate = False
-
-        def pyx12_segments():
-            return sum(1 for _ in pyx12.x12file.X12Reader(io.StringIO(remit)))
-
-        _, raw, raw_cpu = timed(1, pyx12_segments)
-        print(
-            f"pyx12 X12Reader (segments and envelopes, no guide): {raw:.2f} s wall, "
-            f"{raw_cpu:.2f} s CPU = {raw_cpu / ours_cpu:.2f}x read_835's CPU"
-        )
-        valid, full, full_cpu = timed(
-            1,
-            lambda: pyx12.x12n_document.x12n_document(
-                pyx12.params.params(), io.StringIO(remit), None, None
-            ),
-        )
-        print(
-            f"pyx12 x12n_document (full guide check, valid={valid}): {full:.2f} s wall, "
-            f"{full_cpu:.2f} s CPU = {full_cpu / ours_cpu:.1f}x read_835's CPU"
-        )
+        benchdb.compare_with_pyx12(remit, ours_cpu)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import logging
 import os
 import random
 import statistics
@@ -54,7 +52,7 @@ def setup_practice():
     from django.db import transaction
 
     from medoffice.billing.models import PayerFee, Service
-    from medoffice.patients.models import Coverage, Patient, Payer
+    from medoffice.patients.models import Coverage, Payer
     from medoffice.scheduling.models import Provider
 
     location = benchdb.bench_location(practice=PRACTICE, location="ERA Bench")
@@ -80,21 +78,8 @@ def setup_practice():
                          npi=benchdb.valid_npi(i, prefix="5"))
                 for i in range(20)
             )  # fmt: skip
-            patients = Patient.objects.bulk_create(
-                Patient(
-                    mrn=f"EB{i:06d}", first_name="Pat", last_name=f"Era{i}",
-                    date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
-                    sex_at_birth="F" if i % 2 else "M", address1="1 Bench St",
-                    city="Springfield", state="IL", zip="62701",
-                )
-                for i in range(2000)
-            )  # fmt: skip
-            coverages = []
-            for i, p in enumerate(patients):
-                c = Coverage(patient=p, payer=payer, effective_date=dt.date(2020, 1, 1))
-                c.set_member_id(f"EBM{i:08d}")
-                coverages.append(c)
-            Coverage.objects.bulk_create(coverages)
+            patients = benchdb.bench_patients(prefix="EB", count=2000, last_name="Era")
+            benchdb.bench_coverages(patients, payer=payer, member_prefix="EBM")
     providers = list(Provider.objects.filter(last_name__startswith="Era"))
     coverages = list(Coverage.objects.filter(payer=payer).select_related("patient"))
     return location, payer, services, providers, coverages
@@ -234,12 +219,6 @@ def payer_file(claims, lines, rng: random.Random, trace: str) -> str:
     return write_835([remittance], envelope)
 
 
-def cpu_timed(fn):
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = fn()
-    return result, time.perf_counter() - t0, time.process_time() - c0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -274,7 +253,9 @@ def main() -> int:
 
             profile = cProfile.Profile()
             profile.enable()
-        report, wall, cpu = cpu_timed(lambda t=text, n=trace: import_835(t, actor=None, filename=n))
+        report, wall, cpu = benchdb.timed(
+            1, lambda t=text, n=trace: import_835(t, actor=None, filename=n)
+        )
         if args.profile:
             profile.disable()
             pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(30)
@@ -296,35 +277,10 @@ def main() -> int:
     print(f"import_835 median of {len(walls)}: {statistics.median(walls):.2f} s (target ≤ 20 s)")
 
     runs = 3
-    cpus = []
-    for _ in range(runs):
-        _, _, c = cpu_timed(lambda: read_835(text))
-        cpus.append(c)
-    ours = statistics.median(cpus)
+    _, _, ours = benchdb.timed(runs, lambda: read_835(text))
     print(f"read_835 alone: median {ours:.2f} s CPU of {runs}")
     if not args.no_pyx12:
-        import pyx12.params
-        import pyx12.x12file
-        import pyx12.x12n_document
-
-        logging.getLogger("pyx12").addHandler(logging.NullHandler())
-        logging.getLogger("pyx12").propagate = False
-        _, raw_wall, raw = cpu_timed(
-            lambda: sum(1 for _ in pyx12.x12file.X12Reader(io.StringIO(text)))
-        )
-        print(
-            f"pyx12 X12Reader (segments, no guide): {raw_wall:.2f} s wall, {raw:.2f} s CPU "
-            f"= {raw / ours:.2f}x read_835"
-        )
-        valid, full_wall, full = cpu_timed(
-            lambda: pyx12.x12n_document.x12n_document(
-                pyx12.params.params(), io.StringIO(text), None, None
-            )
-        )
-        print(
-            f"pyx12 x12n_document (full guide check, valid={valid}): {full_wall:.2f} s wall, "
-            f"{full:.2f} s CPU = {full / ours:.1f}x read_835"
-        )
+        benchdb.compare_with_pyx12(text, ours)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

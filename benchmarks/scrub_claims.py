@@ -55,7 +55,7 @@ def build(claims: int) -> None:
         ClaimLine,
         Service,
     )
-    from medoffice.patients.models import Coverage, Patient, Payer
+    from medoffice.patients.models import Payer
     from medoffice.scheduling.models import Provider
 
     if Claim.objects.filter(patient_control_number__startswith="SB").count() >= claims:
@@ -86,26 +86,8 @@ def build(claims: int) -> None:
             )[0]
             for code, price in SERVICES
         }
-        patients = Patient.objects.bulk_create(
-            Patient(
-                mrn=f"SB{i:06d}",
-                first_name="Pat",
-                last_name=f"Bench{i}",
-                date_of_birth=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
-                sex_at_birth="F" if i % 2 else "M",
-                address1="1 Bench St",
-                city="Springfield",
-                state="IL",
-                zip="62701",
-            )
-            for i in range(2000)
-        )
-        coverages = []
-        for i, p in enumerate(patients):
-            c = Coverage(patient=p, payer=payer, effective_date=dt.date(2020, 1, 1))
-            c.set_member_id(f"SBM{i:08d}")
-            coverages.append(c)
-        coverages = Coverage.objects.bulk_create(coverages)
+        patients = benchdb.bench_patients(prefix="SB", count=2000)
+        coverages = benchdb.bench_coverages(patients, payer=payer, member_prefix="SBM")
         today = dt.date.today()  # noqa: DTZ011 - a date in the recent past is all we need
         charges, plans = [], []
         for i in range(claims):
