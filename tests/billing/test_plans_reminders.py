@@ -5,11 +5,10 @@ office's own words, the amount and the date and nothing about the care."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from medoffice.messaging.services.composing import day_words
 from medoffice.messaging.services.messages import opt_out
 from medoffice.messaging.services.sending import send_due_messages
 from medoffice.messaging.services.setup import save_template
+from tests.billing.side_by_side import side_by_side
 from tests.billing.test_patient_payments import visit_owing  # noqa: F401 - fixture
 from tests.messaging.conftest import sms_provider, smtp_server  # noqa: F401 - fixtures
 
@@ -243,24 +243,7 @@ def test_two_reviews_at_once_send_each_message_once(owing, biller):
     for n, patient in enumerate(patients):
         due = today + dt.timedelta(days=1) if n % 2 else today - dt.timedelta(days=16)
         plan_for(patient, biller, first_due=due)
-    barrier = threading.Barrier(2)
-    reports, failures = [], []
-
-    def review():
-        try:
-            barrier.wait(timeout=10)
-            reports.append(plans.review_plans(today))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=review) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not failures
+    reports = side_by_side(2, lambda: plans.review_plans(today))
     assert sum(r.reminders_sent for r in reports) == 2
     assert sum(r.missed_notices_sent for r in reports) == 2
     assert Message.objects.filter(purpose="plan_due").count() == 2

@@ -36,10 +36,13 @@ class Command(BaseCommand):
             raise CommandError("--interval must be zero or more seconds")
         if not batch:
             # Periodic work keeps itself going once started; a worker starts it, so a fresh
-            # install sends reminders without anyone opening a page first.
+            # install sends reminders without anyone opening a page first. The plan review
+            # runs once a day: a second worker (or a restart) the same day books nothing.
+            from medoffice.billing.tasks import book_payment_plans_review
             from medoffice.messaging.tasks import ensure_messaging_clock
 
             ensure_messaging_clock()
+            book_payment_plans_review()
         extra = ["--batch"] if batch else []
         if max_tasks is not None:
             extra += ["--max-tasks", str(max_tasks)]
