@@ -13,6 +13,12 @@ the payers before it decided (coordination of benefits, loops 2320-2430):
 one's latest posted and not reversed 835 claim payment -- paid amounts, CAS
 per claim and per line, the payment date, the payer's claim number -- and
 the coverage it was billed under. A few queries per file, whatever its size.
+
+When Medicare is not the first payer of the visit, the 837P says why another
+plan pays first (SBR05, the Medicare secondary payer type), on the claim to
+Medicare (2000B) and on Medicare's own loop of a claim to a later payer
+(2320): :func:`medicare_secondary_type` tells it from the kind of the visit's
+primary payer and the patient's age on the day of service.
 """
 
 from __future__ import annotations
@@ -100,6 +106,40 @@ def _billing_provider(claim: Claim, practice: Practice, address: x.Address, taxo
         name=practice.name, npi=practice.group_npi, tax_id=practice.tax_id, address=address,
         taxonomy=taxonomy,
     )  # fmt: skip
+
+
+# -- Medicare as a secondary payer (SBR05) ---------------------------------------------------
+
+#: Why another plan pays before Medicare (SBR05 codes of 005010X222A1).
+MSP_WORKING_AGED = "12"  # an employer group health plan; the beneficiary is 65 or older
+MSP_DISABLED = "43"  # a large group health plan; the beneficiary is under 65 (disability)
+MSP_OTHER_LIABILITY = "47"  # other insurance that pays first: liability, auto, workers' comp
+NOT_BEFORE_MEDICARE = (
+    "{payer} ({kind}) is billed before Medicare, but Medicare pays before it: put Medicare "
+    "ahead of it in the patient's coverages."
+)
+
+
+def _age(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def medicare_secondary_type(primary: Payer, patient, day: dt.date) -> str | None:
+    """SBR05 for Medicare behind ``primary`` (the visit's first payer) on ``day``; None when
+    that payer never pays before Medicare (Medicaid, or Medicare itself).
+
+    An office records the primary plan's kind, not the Medicare secondary payer
+    questionnaire, so the type is told from what it knows: a commercial plan
+    before Medicare is an employer group health plan (working aged at 65 or over,
+    the disability rule under 65; an end-stage renal disease period, code 13,
+    cannot be told apart from it); any other plan that pays first (workers'
+    comp, auto, liability) is reported as other liability insurance.
+    """
+    if primary.kind == Payer.COMMERCIAL:
+        return MSP_WORKING_AGED if _age(patient.date_of_birth, day) >= 65 else MSP_DISABLED
+    if primary.kind == Payer.OTHER:
+        return MSP_OTHER_LIABILITY
+    return None
 
 
 # -- coordination of benefits ----------------------------------------------------------------
@@ -261,13 +301,19 @@ def _adjudication(prior: Claim, payment: ClaimPayment, claim: Claim, claim_lines
 
 
 def other_payers(claims: Iterable[Claim], *, lines_of: dict | None = None) -> dict[int, tuple]:
-    """Claim id -> (its other payers, {our line id: [line answers]}) for each claim that
-    follows another payer's claim; or claim id -> the problem (text) that keeps it from
-    carrying the earlier payer's decision (no posted 835, amounts that do not add up).
+    """Claim id -> (its other payers, {our line id: [line answers]}, its SBR05 or "") for
+    each claim that follows another payer's claim; or claim id -> the problem (text) that
+    keeps it from carrying the earlier payer's decision (no posted 835, amounts that do not
+    add up, Medicare behind a payer it pays before).
     ``lines_of`` (claim id -> its lines) saves reading the lines again."""
     claims = list(claims)
     earlier = _earlier_claims(claims)
     payments = _latest_payments({p.pk for tiers in earlier.values() for t in tiers for p in t})
+    kinds = dict(
+        Payer.objects.filter(pk__in={c.payer_id for c in claims if c.pk in earlier}).values_list(
+            "pk", "kind"
+        )
+    )
     result: dict[int, tuple | str] = {}
     for claim in claims:
         priors = earlier.get(claim.pk)
@@ -277,8 +323,17 @@ def other_payers(claims: Iterable[Claim], *, lines_of: dict | None = None) -> di
             result[claim.pk] = "This visit has no claim to the payer before this one."
             continue
         claim_lines = lines_of[claim.pk] if lines_of else list(claim.lines.all())
+        first = priors[0][0]  # the visit's primary payer and the patient
+        msp = medicare_secondary_type(first.payer, first.patient, claim.date_of_service)
+        if msp is None and (
+            kinds.get(claim.payer_id) == Payer.MEDICARE
+            or any(t[0].payer.kind == Payer.MEDICARE for t in priors[1:])
+        ):
+            label = first.payer.get_kind_display()
+            result[claim.pk] = NOT_BEFORE_MEDICARE.format(payer=first.payer.name, kind=label)
+            continue
         others, answers = [], {}
-        for tier in priors:
+        for n, tier in enumerate(priors):
             # The newest claim to that payer with a posted payment (a replacement, or the
             # original when the payer paid that one).
             prior = next((p for p in tier if p.pk in payments), tier[0])
@@ -290,11 +345,15 @@ def other_payers(claims: Iterable[Claim], *, lines_of: dict | None = None) -> di
             if isinstance(made, str):
                 result[claim.pk] = made
                 break
-            others.append(made[0])
+            other = made[0]
+            if n > 0 and prior.payer.kind == Payer.MEDICARE:  # Medicare was not the primary
+                other = replace(other, insurance_type=msp)
+            others.append(other)
             for line_id, answer in made[1].items():
                 answers.setdefault(line_id, []).append(answer)
         else:
-            result[claim.pk] = (tuple(others), answers)
+            to_medicare = kinds.get(claim.payer_id) == Payer.MEDICARE
+            result[claim.pk] = (tuple(others), answers, msp if to_medicare else "")
     return result
 
 
@@ -365,13 +424,16 @@ def claim_file(
         key = ("person", claim.billing_provider_id) if claim.billing_provider_id else ("group",)
         if key not in providers:
             providers[key] = _billing_provider(claim, practice, address, taxonomy)
-        group_key = (claim.coverage_id, claim.payer_order)
+        # One 2000B loop per coverage, order and Medicare secondary payer type (a birthday
+        # between two visits can change the type).
+        msp = cob[claim.pk][2] if claim.pk in cob else ""
+        group_key = (claim.coverage_id, claim.payer_order, msp)
         by_provider.setdefault(key, {}).setdefault(group_key, []).append(claim)
     provider_claims = []
     for key, groups in by_provider.items():
         billing = providers[key]
         subscribers = []
-        for group_claims in groups.values():
+        for (_coverage, _order, msp), group_claims in groups.items():
             first = group_claims[0]
             coverage, patient, payer = first.coverage, first.patient, first.payer
             if coverage.subscriber_relationship == Coverage.SELF:
@@ -382,7 +444,7 @@ def claim_file(
                     sex=_sex(patient.sex_at_birth), address=_person_address(patient),
                     payer_responsibility=RESPONSIBILITY.get(first.payer_order, "P"),
                     group_number=coverage.group_number,
-                    claim_filing_indicator=FILING.get(payer.kind, "CI"),
+                    claim_filing_indicator=FILING.get(payer.kind, "CI"), insurance_type=msp,
                 )  # fmt: skip
                 dependent = None
             else:
@@ -393,7 +455,7 @@ def claim_file(
                     sex=_sex(coverage.subscriber_sex), address=_person_address(patient),
                     payer_responsibility=RESPONSIBILITY.get(first.payer_order, "P"),
                     group_number=coverage.group_number,
-                    claim_filing_indicator=FILING.get(payer.kind, "CI"),
+                    claim_filing_indicator=FILING.get(payer.kind, "CI"), insurance_type=msp,
                 )  # fmt: skip
                 dependent = x.Patient(
                     relationship=Coverage.X12_RELATIONSHIP[coverage.subscriber_relationship],

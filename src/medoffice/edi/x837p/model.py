@@ -169,6 +169,16 @@ class Subscriber:
     patient, and are not sent otherwise (the guide forbids them then: the
     patient's go in ``Patient``), so they read back as None, "U" and None.
     When the card shows a group number, ``group_name`` is not sent either.
+
+    ``insurance_type`` (SBR05) says why Medicare is not the primary payer when
+    the claim goes to Medicare as secondary or tertiary (the Medicare secondary
+    payer type): ``12`` working aged with an employer group health plan,
+    ``13`` end-stage renal disease in the coordination period, ``14`` no-fault
+    or auto, ``15`` workers' compensation, ``16`` public health service or
+    another federal agency, ``41`` black lung, ``42`` Veterans Affairs, ``43``
+    disabled under 65 with a large group health plan, ``47`` other liability
+    insurance. The guide wants it exactly then (Medicare, ``MA`` or ``MB``,
+    not primary) and nowhere else; the writer refuses it elsewhere.
     """
 
     member_id: str
@@ -183,6 +193,7 @@ class Subscriber:
     group_number: str = ""  # SBR03
     group_name: str = ""  # SBR04
     claim_filing_indicator: str = "CI"
+    insurance_type: str = ""  # SBR05: Medicare as secondary only
 
 
 @dataclass(frozen=True)
@@ -264,9 +275,9 @@ class OtherPayer:
     payer's and from every other payer's. ``relationship`` is the patient's
     relationship to that payer's subscriber (SBR02: ``18`` self, ``01``
     spouse, ``19`` child, ``20`` employee, ``21`` unknown, ``39``, ``40``,
-    ``53``, ``G8``). ``insurance_type`` (SBR05) is sent for Medicare as
-    secondary (``12``, ``13``, ``14``, ``15``, ``16``, ``41``, ``42``,
-    ``43``, ``47``).
+    ``53``, ``G8``). ``insurance_type`` (SBR05) is sent when that payer is
+    Medicare and not the primary (``12``, ``13``, ``14``, ``15``, ``16``,
+    ``41``, ``42``, ``43``, ``47``, as for ``Subscriber``), and only then.
 
     ``paid`` (AMT*D) is set once that payer adjudicated the claim; None
     means not adjudicated (a payer known to exist, e.g. the tertiary), and

@@ -230,6 +230,7 @@ class _Transaction(ClaimReader):
             group_number=sbr[3],
             group_name=sbr[4],
             claim_filing_indicator=sbr[9],
+            insurance_type=sbr[5],
         )
         payer = Payer(payer_nm1[3], payer_nm1[9], payer_address)
         found = []

@@ -60,6 +60,7 @@ MAX_OTHER_PAYERS = 10  # loop 2320
 MAX_LINE_ADJUDICATIONS = 15  # loop 2430
 MAX_REASONS = 6  # adjustment triples in one CAS segment
 INSURANCE_TYPES = frozenset(["12", "13", "14", "15", "16", "41", "42", "43", "47"])
+MEDICARE_FILING = frozenset(["MA", "MB"])  # SBR09 of Medicare part A and part B
 
 
 def write_837p(
@@ -284,19 +285,23 @@ class _Writer(SegmentWriter):
         group_number = self.optional(sub.group_number, f"{path}.group_number", 50)
         # The guide wants the plan's name only when the card shows no group number.
         group_name = "" if group_number else self.optional(sub.group_name, f"{path}.group_name", 60)
+        responsibility = self.code(
+            sub.payer_responsibility, RESPONSIBILITY, f"{path}.payer_responsibility"
+        )
+        filing = self.code(
+            sub.claim_filing_indicator, FILING_INDICATORS, f"{path}.claim_filing_indicator"
+        )
         self.seg(
             "SBR",
-            self.code(sub.payer_responsibility, RESPONSIBILITY, f"{path}.payer_responsibility"),
+            responsibility,
             "18" if is_patient else "",
             group_number,
             group_name,
+            self.insurance_type(sub.insurance_type, responsibility, filing, path),
             "",
             "",
             "",
-            "",
-            self.code(
-                sub.claim_filing_indicator, FILING_INDICATORS, f"{path}.claim_filing_indicator"
-            ),
+            filing,
         )
         member_id = self.text(sub.member_id, f"{path}.member_id", 80, min_len=2)
         self.name(
@@ -320,6 +325,20 @@ class _Writer(SegmentWriter):
                     f"{path}.birth_date", "is required when the subscriber is the patient"
                 )
             self.demographics(sub.birth_date, sub.sex, path)
+
+    def insurance_type(self, code: str, responsibility: str, filing: str, path: str) -> str:
+        """SBR05, the Medicare secondary payer type: only for Medicare behind another payer."""
+        if not code:
+            return ""
+        where = f"{path}.insurance_type"
+        self.code(code, INSURANCE_TYPES, where)
+        if responsibility == "P":
+            raise EdiInputError(where, "is sent only when the payer is not the primary one")
+        if filing not in MEDICARE_FILING:
+            raise EdiInputError(
+                where, f"is sent only for Medicare (claim filing indicator MA or MB), not {filing}"
+            )
+        return code
 
     def demographics(self, birth_date: dt.date, sex: str, path: str) -> None:
         self.seg(
@@ -690,25 +709,24 @@ class _Writer(SegmentWriter):
         group_name = (
             "" if group_number else self.optional(other.group_name, f"{path}.group_name", 60)
         )
-        insurance_type = other.insurance_type
-        if insurance_type:
-            self.code(insurance_type, INSURANCE_TYPES, f"{path}.insurance_type")
         relationship = self.code(other.relationship, RELATIONSHIPS | {"18"}, f"{path}.relationship")
+        responsibility = self.code(
+            other.payer_responsibility, RESPONSIBILITY, f"{path}.payer_responsibility"
+        )
+        filing = self.code(
+            other.claim_filing_indicator, FILING_INDICATORS, f"{path}.claim_filing_indicator"
+        )
         self.seg(
             "SBR",
-            self.code(other.payer_responsibility, RESPONSIBILITY, f"{path}.payer_responsibility"),
+            responsibility,
             relationship,
             group_number,
             group_name,
-            insurance_type,
+            self.insurance_type(other.insurance_type, responsibility, filing, path),
             "",
             "",
             "",
-            self.code(
-                other.claim_filing_indicator,
-                FILING_INDICATORS,
-                f"{path}.claim_filing_indicator",
-            ),
+            filing,
         )
         self.cas(other.adjustments, path)
         if other.paid is not None:
