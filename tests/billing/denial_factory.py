@@ -61,6 +61,26 @@ def _claim_payment(claim, rem, *, status, paid, patient_resp=Decimal("0.00")) ->
     )  # fmt: skip
 
 
+def _line_payment(cp: ClaimPayment, cl, **amounts) -> LinePayment:
+    """The 835's answer for claim line ``cl`` (SVC): its service as billed, and ``amounts``."""
+    return LinePayment.objects.create(
+        claim_payment=cp, claim_line=cl, code=cl.code, modifiers=cl.modifiers, units=cl.units,
+        service_date=cl.date_of_service, charge=cl.charge_amount, **amounts,
+    )  # fmt: skip
+
+
+def _denial(claim, cp, line, *, group, reason, remarks, amount, day) -> Denial:
+    """The CAS that denies ``amount`` (of the claim, or of ``line``) and the denial posting
+    opens for it."""
+    RemitAdjustment.objects.create(
+        claim_payment=cp, line=line, group=group, reason=reason, amount=amount
+    )
+    return Denial.objects.create(
+        claim=claim, claim_payment=cp, line=line, payer=claim.payer, group=group,
+        reason_code=reason, remark_codes=remarks, amount=amount, denied_on=day,
+    )  # fmt: skip
+
+
 def deny_claim(
     claim: Claim,
     *,
@@ -76,45 +96,14 @@ def deny_claim(
     moves to denied."""
     rem = remittance(payer=claim.payer, day=day)
     cp = _claim_payment(claim, rem, status="4", paid=Decimal("0.00"))
-    denials = []
+    why = {"group": group, "reason": reason, "remarks": remarks, "day": day}
     if not per_line:
-        RemitAdjustment.objects.create(
-            claim_payment=cp, group=group, reason=reason, amount=claim.total_charge
-        )
-        denials.append(
-            Denial.objects.create(
-                claim=claim,
-                claim_payment=cp,
-                payer=claim.payer,
-                group=group,
-                reason_code=reason,
-                remark_codes=remarks,
-                amount=claim.total_charge,
-                denied_on=day,
-            )  # fmt: skip
-        )
-    for cl in claim.lines.all() if per_line else []:
-        lp = LinePayment.objects.create(
-            claim_payment=cp, claim_line=cl, code=cl.code, modifiers=cl.modifiers,
-            units=cl.units, service_date=cl.date_of_service, charge=cl.charge_amount,
-            paid=Decimal("0.00"), remark_codes=remarks,
-        )  # fmt: skip
-        RemitAdjustment.objects.create(
-            claim_payment=cp, line=lp, group=group, reason=reason, amount=cl.charge_amount
-        )
-        denials.append(
-            Denial.objects.create(
-                claim=claim,
-                claim_payment=cp,
-                line=lp,
-                payer=claim.payer,
-                group=group,
-                reason_code=reason,
-                remark_codes=remarks,
-                amount=cl.charge_amount,
-                denied_on=day,
-            )  # fmt: skip
-        )
+        denials = [_denial(claim, cp, None, amount=claim.total_charge, **why)]
+    else:
+        denials = []
+        for cl in claim.lines.all():
+            lp = _line_payment(cp, cl, paid=Decimal("0.00"), remark_codes=remarks)
+            denials.append(_denial(claim, cp, lp, amount=cl.charge_amount, **why))
     claim_services.move_claim(actor=actor, claim=claim, to=Claim.DENIED, note="835: denied")
     return list(Denial.objects.filter(pk__in=[d.pk for d in denials]).order_by("pk"))
 
@@ -138,10 +127,8 @@ def pay_claim(
     for cl, (paid, resp, contracted) in zip(claim.lines.all(), lines, strict=True):
         paid, resp = Decimal(paid), Decimal(resp)
         contractual = cl.charge_amount - paid - resp
-        lp = LinePayment.objects.create(
-            claim_payment=cp, claim_line=cl, code=cl.code, modifiers=cl.modifiers,
-            units=cl.units, service_date=cl.date_of_service, charge=cl.charge_amount, paid=paid,
-            allowed=paid + resp, patient_responsibility=resp,
+        lp = _line_payment(
+            cp, cl, paid=paid, allowed=paid + resp, patient_responsibility=resp,
             contracted_amount=Decimal(contracted) if contracted is not None else None,
         )  # fmt: skip
         line_links = {**links, "claim_line": cl, "remittance": rem}
