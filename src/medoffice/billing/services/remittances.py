@@ -38,7 +38,7 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -242,11 +242,7 @@ def import_835(data: bytes | str, *, actor, filename: str = "") -> ImportReport:
             importer = _Importer(file, actor)
             for remittance in remittances:
                 report.remittances.append(importer.remittance(remittance))
-            if importer.to_patient:
-                given = LedgerEntry.objects.filter(
-                    remittance_id__in=importer.remittance_ids, payer__isnull=True, amount__gt=0
-                )
-                apply_patient_credits(given.values("patient_id"), actor=actor)
+            apply_patient_credits(importer.to_patient, actor=actor)
             file.report = report.text()
             file.save(update_fields=["report"])
     except IntegrityError:
@@ -264,8 +260,7 @@ class _Importer:
         self.actor = actor
         self.seen: set[tuple] = set()
         self.payers: dict[tuple, Payer | None] = {}
-        self.remittance_ids: list[int] = []
-        self.to_patient = False  # whether a share was moved to a patient
+        self.to_patient: set[int] = set()  # patients a share was moved to, in the whole file
 
     def payer(self, r) -> Payer | None:
         key = (r.payer_id, r.payer_name)
@@ -342,8 +337,7 @@ class _Importer:
         posting.prepare(payments)
         _save_rows(payments)
         warnings += posting.post(payments)
-        self.remittance_ids.append(row.pk)
-        self.to_patient = self.to_patient or bool(posting.to_patient)
+        self.to_patient |= posting.to_patient
         row.matched_count = sum(1 for cp in payments if cp.posted)
         row.save(update_fields=["matched_count"])
         if not payer:
@@ -756,23 +750,27 @@ class _Posting:
 
 
 def apply_patient_credits(patient_ids, *, actor) -> None:
-    """Once posting has moved a share of a visit to patients (``patient_ids``: ids, or a
-    query of them), each of them holding a credit on account has it applied
+    """Once posting has moved a share of a visit to the patients ``patient_ids``, each of them
+    holding a credit on account has it applied, once
     (:func:`~medoffice.billing.services.patient_money.apply_credits`). One query finds who
-    holds a credit, so the patients who hold none cost nothing more."""
-    if isinstance(patient_ids, list | set | tuple) and not patient_ids:
-        return
-    holders = (
-        LedgerEntry.objects.filter(
-            patient_id__in=patient_ids, payer__isnull=True, charge__isnull=True
+    holds a credit (on SQLite one per few hundred patients, under its parameter limit), read
+    through the ledger's (patient, payer) index, so the patients who hold none cost nothing
+    more."""
+    ids = sorted(set(patient_ids))
+    size = len(ids) if connection.vendor == "postgresql" else CHUNK
+    holders: list[int] = []
+    for chunk in _chunks(ids, size or 1):
+        holders += (
+            LedgerEntry.objects.filter(
+                patient_id__in=chunk, payer__isnull=True, charge__isnull=True
+            )
+            .values("patient_id")
+            .annotate(s=Sum("amount"))
+            .filter(s__lt=0)
+            .order_by("patient_id")
+            .values_list("patient_id", flat=True)
         )
-        .values("patient_id")
-        .annotate(s=Sum("amount"))
-        .filter(s__lt=0)
-        .order_by("patient_id")
-        .values_list("patient_id", flat=True)
-    )
-    for patient_id in list(holders):
+    for patient_id in holders:
         apply_credits(patient_id, actor)
 
 
@@ -869,7 +867,7 @@ def match_claim_payment(*, claim_payment: ClaimPayment, claim: Claim, actor, not
     for line in cp.line_payments:
         line.save(update_fields=["claim_line", "contracted_amount"])
     warnings = posting.post([cp])
-    apply_patient_credits(list(posting.to_patient), actor=actor)
+    apply_patient_credits(posting.to_patient, actor=actor)
     cp.resolved_at = timezone.now()
     cp.resolved_by = actor
     cp.resolution_note = (note or f"Matched by hand to {claim.patient_control_number}")[:300]
