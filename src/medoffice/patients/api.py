@@ -9,6 +9,7 @@ only to users who may view coverages.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -136,6 +137,12 @@ class PatientSummary(Schema):
     match: str | None = None
 
 
+COPAY_WORDS = (
+    "The office-visit copay on the card, e.g. 25.00: zero or more, at most 2 decimal places; "
+    "null for none"
+)
+
+
 class CoverageOut(Schema):
     id: int
     patient: int
@@ -151,6 +158,7 @@ class CoverageOut(Schema):
     subscriber_sex: str
     effective_date: dt.date
     end_date: dt.date | None
+    copay: Decimal | None = Field(description="The office-visit copay on the card; null if none")
     status: str
 
 
@@ -180,6 +188,7 @@ class CoverageIn(Strict):
     subscriber_sex: str = ""
     effective_date: dt.date
     end_date: dt.date | None = None
+    copay: Decimal | None = Field(None, description=COPAY_WORDS)
 
 
 class CoveragePatch(Strict):
@@ -194,6 +203,7 @@ class CoveragePatch(Strict):
     subscriber_sex: str | None = None
     effective_date: dt.date | None = None
     end_date: dt.date | None = None
+    copay: Decimal | None = Field(None, description=COPAY_WORDS)
 
 
 class PayerOut(Schema):
@@ -252,6 +262,7 @@ def _coverage_out(coverage: Coverage, *, show_member_id: bool, today: dt.date) -
         "subscriber_sex": coverage.subscriber_sex,
         "effective_date": coverage.effective_date,
         "end_date": coverage.end_date,
+        "copay": coverage.copay,
         "status": selectors.coverage_status(coverage, on=today),
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 
 from medoffice.core.models import Location
 from medoffice.patients.models import Coverage, Patient, PatientDocument
@@ -261,7 +261,7 @@ class CoverageForm(ServiceValidatedModelForm):
             "end_date": DateInput(),
             "subscriber_date_of_birth": DateInput(),
         }
-        labels = {"order": "Billing order", "end_date": "Last covered day"}
+        labels = {"order": "Billing order", "end_date": "Last covered day", "copay": "Copay"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -270,6 +270,17 @@ class CoverageForm(ServiceValidatedModelForm):
         if self.instance.pk:
             self.initial["member_id"] = self.instance.member_id
         _office_words(self)
+        copay = self.fields["copay"]
+        copay.widget.attrs.update(inputmode="decimal", placeholder="e.g. 25.00")
+        copay.validators.append(MinValueValidator(0))
+        too_big = "The copay cannot be more than 999999.99."
+        copay.error_messages.update(
+            invalid="Enter the copay as an amount such as 25.00, or leave it empty.",
+            min_value="The copay cannot be negative.",
+            max_decimal_places="The copay has at most two decimal places (cents).",
+            max_digits=too_big,
+            max_whole_digits=too_big,
+        )
 
 
 class EndCoverageForm(forms.Form):

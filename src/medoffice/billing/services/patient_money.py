@@ -352,6 +352,27 @@ def void_payment(*, payment: PatientPayment, actor, reason: str) -> PatientPayme
     return payment
 
 
+# ----------------------------------------------------------------------- copays
+
+
+def copay_on_card(appointment):
+    """The coverage whose card copay the front desk is offered at check-in for this visit, and
+    that copay: the visit's chosen coverage, else the patient's primary coverage active on
+    the visit's day. ``(None, None)`` when there is none; ``(coverage, None)`` when its card
+    shows no copay."""
+    from medoffice.patients.models import Coverage
+    from medoffice.patients.selectors import coverage_for
+
+    coverage = None
+    if appointment.coverage_id:
+        coverage = Coverage.objects.select_related("payer").get(pk=appointment.coverage_id)
+    if coverage is None:
+        coverage = coverage_for(appointment.patient_id, on=appointment.local_start.date())
+    if coverage is None:
+        return None, None
+    return coverage, coverage.copay
+
+
 # ----------------------------------------------------------------------- receipts
 
 

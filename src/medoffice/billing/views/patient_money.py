@@ -4,6 +4,7 @@ receipts (page and PDF), payment plans, statement runs and the collections flag.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib import messages
@@ -184,6 +185,8 @@ def payment_new(request, pk: int):
     appointment = None
     appt_pk = request.POST.get("appointment") or request.GET.get("appointment")
     if appt_pk:
+        if not re.fullmatch(r"[0-9]{1,18}", str(appt_pk)):
+            raise Http404("No such visit of this patient.")
         appointment = Appointment.objects.filter(pk=appt_pk, patient=patient).first()
         if appointment is None:
             raise Http404("No such visit of this patient.")
@@ -198,10 +201,13 @@ def payment_new(request, pk: int):
         )  # fmt: skip
         if done is not None:
             return done
-    else:
+    coverage, copay = pm.copay_on_card(appointment) if appointment else (None, None)
+    if request.method != "POST":
         initial = {"appointment": appointment.pk if appointment else None}
         if appointment is not None:
             initial["kind"] = PatientPayment.COPAY
+            if copay:  # the card's copay, proposed; the desk may change it
+                initial["amount"] = copay
         form = PaymentForm(initial=initial)
     return render(
         request,
@@ -210,6 +216,8 @@ def payment_new(request, pk: int):
             "patient": patient,
             "form": form,
             "appointment": appointment,
+            "coverage": coverage,
+            "copay": copay,
             "balance": pm.cents(ledger.patient_balance(patient.pk)),
             "credit": pm.credit_on_account(patient.pk),
         },

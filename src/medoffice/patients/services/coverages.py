@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ COVERAGE_FIELDS: tuple[str, ...] = (
     "subscriber_sex",
     "effective_date",
     "end_date",
+    "copay",
 )
 _SUBSCRIBER_FIELDS = (
     "subscriber_first_name",
@@ -33,6 +35,8 @@ _SUBSCRIBER_FIELDS = (
     "subscriber_date_of_birth",
     "subscriber_sex",
 )
+CENT = Decimal("0.01")
+MAX_COPAY = Decimal("999999.99")  # the column holds 8 digits, 2 of them cents
 _TEXT_FIELDS = ("member_id", "group_number", "subscriber_first_name", "subscriber_last_name")
 
 
@@ -55,6 +59,27 @@ def overlapping(coverage: Coverage):
     ).select_related("payer")
 
 
+def _copay(value) -> Decimal | None:
+    """The copay as money (empty: none), or a FieldErrors naming the copay field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise errors.invalid(
+            "Enter the copay as an amount such as 25.00, or leave it empty.", "copay"
+        )
+    if amount < 0:
+        raise errors.invalid("The copay cannot be negative.", "copay")
+    if amount > MAX_COPAY:
+        raise errors.invalid(f"The copay cannot be more than {MAX_COPAY}.", "copay")
+    if amount != amount.quantize(CENT):
+        raise errors.invalid("The copay has at most two decimal places (cents).", "copay")
+    return amount.quantize(CENT)
+
+
 def _check(coverage: Coverage, *, payer_changed: bool) -> None:
     """Every rule of a coverage; the first problem found names its field."""
     payer = coverage.payer if coverage.payer_id else None
@@ -69,6 +94,7 @@ def _check(coverage: Coverage, *, payer_changed: bool) -> None:
     if coverage.subscriber_relationship == Coverage.SELF:
         for name in _SUBSCRIBER_FIELDS:  # the patient is the subscriber: nothing else to name
             setattr(coverage, name, None if name == "subscriber_date_of_birth" else "")
+    coverage.copay = _copay(coverage.copay)
     try:
         coverage.full_clean(
             exclude=["patient", "member_id_hash"], validate_unique=False, validate_constraints=False
