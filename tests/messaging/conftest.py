@@ -4,17 +4,19 @@ who prefer texts, email or calls; a local SMS/voice provider and a local SMTP se
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import socket
-import zoneinfo
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from medoffice.patients.models import Patient, mrn_from_sequence
-from medoffice.scheduling.services import book_appointment
 from tests.messaging.provider_server import TOKEN, ProviderServer
-from tests.scheduling.conftest import (  # noqa: F401 (fixtures shared with the schedule's tests)
+from tests.scheduling.conftest import (  # noqa: F401 (shared with the schedule's tests)
+    CHICAGO,
+    at,
+    book_visit,
     front_desk,
     make_patient_record,
     make_provider,
@@ -26,13 +28,7 @@ from tests.scheduling.conftest import (  # noqa: F401 (fixtures shared with the 
     weekday_blocks,
 )
 
-CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 _mrn = itertools.count(700_001)
-
-
-def at(day: dt.date, hhmm: str) -> dt.datetime:
-    hour, minute = (int(p) for p in hhmm.split(":"))
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=CHICAGO)
 
 
 @pytest.fixture
@@ -74,19 +70,9 @@ def patient(make_patient) -> Patient:
 
 @pytest.fixture
 def book(office, front_desk):  # noqa: F811 (the imported fixtures)
-    def make(patient, start: dt.datetime, type_key: str = "follow_up", **changes):
-        values = {
-            "actor": front_desk,
-            "patient": patient,
-            "provider": office["provider"],
-            "location": office["location"],
-            "appointment_type": office["types"][type_key],
-            "start": start,
-        }
-        values.update(changes)
-        return book_appointment(**values)
-
-    return make
+    """book(patient, start, type_key="follow_up", **changes) -> Appointment: Dr. Patel, Main,
+    by the front desk."""
+    return functools.partial(book_visit, office, front_desk)
 
 
 @pytest.fixture

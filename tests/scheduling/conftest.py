@@ -14,6 +14,7 @@ import zoneinfo
 
 import pytest
 
+from medoffice.edi.values import npi_check_digit
 from medoffice.patients.models import Patient, mrn_from_sequence
 from medoffice.scheduling.models import (
     AppointmentType,
@@ -31,16 +32,7 @@ _npi = itertools.count(1)
 def valid_npi(seed: int) -> str:
     """A 10-digit NPI with a correct Luhn check digit (prefix 80840), from a sequence number."""
     body = f"1{seed:08d}"
-    digits = "80840" + body
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return body + str(npi_check_digit(body))
 
 
 def at(day: dt.date, hhmm: str, zone: zoneinfo.ZoneInfo = CHICAGO) -> dt.datetime:
@@ -184,20 +176,27 @@ def office(location, provider, rooms, types, weekday_blocks):
     return {"location": location, "provider": provider, "rooms": rooms, "types": types}
 
 
+def book_visit(office, front_desk, patient, start: dt.datetime, type_key="follow_up", **changes):
+    """Book ``patient`` at ``start`` in ``office`` by ``front_desk``: with its provider at its
+    location, a ``type_key`` visit (a follow-up), unless ``changes`` say otherwise."""
+    values = {
+        "actor": front_desk,
+        "patient": patient,
+        "provider": office["provider"],
+        "location": office["location"],
+        "appointment_type": office["types"][type_key],
+        "start": start,
+    }
+    values.update(changes)
+    return book_appointment(**values)
+
+
 @pytest.fixture
 def book(office, patient, front_desk):
     """book(start, **changes) -> Appointment: Dr. Patel, Main, a follow-up, by the front desk."""
 
     def make(start: dt.datetime, **changes):
-        values = {
-            "actor": front_desk,
-            "patient": patient,
-            "provider": office["provider"],
-            "location": office["location"],
-            "appointment_type": office["types"]["follow_up"],
-            "start": start,
-        }
-        values.update(changes)
-        return book_appointment(**values)
+        changes.setdefault("patient", patient)
+        return book_visit(office, front_desk, start=start, **changes)
 
     return make
