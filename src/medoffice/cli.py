@@ -97,7 +97,7 @@ def _database_label() -> str:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in db["ENGINE"]:
         return f"SQLite file {db['NAME']}"
     host = db.get("HOST") or "local socket"
     port = f":{db['PORT']}" if db.get("PORT") else ""

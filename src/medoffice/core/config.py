@@ -92,6 +92,8 @@ def database_from_url(url: str | None, data_dir: Path) -> dict:
             ),
         }
         config.setdefault("TEST", {})
+        # Django's backend, but sums of money come back rounded to the cent (see the module).
+        config["ENGINE"] = "medoffice.core.sqlite"
     elif engine == "django.db.backends.postgresql":
         if not config.get("NAME"):
             raise ValueError("the PostgreSQL URL names no database")

@@ -34,7 +34,7 @@ LOGINS_FILE = "demo_logins.json"
 
 
 def _database_is_sqlite() -> bool:
-    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    return "sqlite" in settings.DATABASES["default"]["ENGINE"]
 
 
 def _sqlite_file() -> Path:
