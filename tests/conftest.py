@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import itertools
 import os
+import zoneinfo
 
 import pytest
+from django.utils import timezone
 
 from medoffice.core.models import Location, Practice, User
 from medoffice.core.roles import role_group
+
+# "Today" in a test is the test practice's day: its office (below) is in Chicago, and
+# the books, the pages and the jobs all count days there. Without this, a test run
+# between midnight UTC and midnight in Chicago would see two different todays.
+TEST_OFFICE_ZONE = "America/Chicago"
+timezone.activate(zoneinfo.ZoneInfo(TEST_OFFICE_ZONE))
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
@@ -25,7 +33,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in db["ENGINE"]:
         return
     test = db.setdefault("TEST", {})
     name = test.get("NAME") or f"test_{db['NAME']}"
@@ -55,7 +63,7 @@ def location(practice) -> Location:
         state="IL",
         zip="62701",
         phone="2175550100",
-        time_zone="America/Chicago",
+        time_zone=TEST_OFFICE_ZONE,
     )
 
 

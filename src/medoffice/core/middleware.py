@@ -121,12 +121,9 @@ class LocationTimeZoneMiddleware:
         from django.utils import timezone
 
         zone = _zone_for(request.user) if request.user.is_authenticated else None
-        if zone is not None:
-            timezone.activate(zone)
-        try:
+        # override() puts back whatever zone was active before (none, in a server).
+        with timezone.override(zone):
             return self.get_response(request)
-        finally:
-            timezone.deactivate()
 
 
 def _zone_for(user):

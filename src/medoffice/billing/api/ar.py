@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from medoffice.billing import ar
@@ -159,7 +158,7 @@ def aging(request, query: Query[AgingQuery]):
     require_perm(request, "billing.view_ledgerentry", "see accounts receivable")
     if query.payer is not None and query.by != ar.BY_PAYER:
         raise billing_errors.invalid("A payer narrows the aging by payer only.", "payer")
-    report = ar.aging_buckets(query.as_of or timezone.localdate(), query.by, query.payer)
+    report = ar.aging_buckets(query.as_of or ledger.books_today(), query.by, query.payer)
     return {
         "as_of": report.as_of,
         "by": report.by,
@@ -196,7 +195,7 @@ def metrics(request, query: Query[MetricsQuery]):
     if query.month:
         start = _month(query.month)
         return [_metrics(ar.metrics_for(start, ar.month_end(start), f"{start:%B %Y}"))]
-    return [_metrics(m) for m in ar.standard_metrics(timezone.localdate())]
+    return [_metrics(m) for m in ar.standard_metrics(ledger.books_today())]
 
 
 @router.get(
@@ -206,7 +205,7 @@ def metrics(request, query: Query[MetricsQuery]):
 )
 def periods(request):
     require_perm(request, "billing.view_ledgerentry", "see accounts receivable")
-    upcoming = ar.next_month_to_close(timezone.localdate())
+    upcoming = ar.next_month_to_close(ledger.books_today())
     return {
         "closed": [_closed(p) for p in ar.closed_months()],
         "open_from": ledger.open_day(dt.date(1900, 1, 1))

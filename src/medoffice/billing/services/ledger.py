@@ -16,6 +16,7 @@ with no payer (below zero: a credit).
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 from django.db import transaction
@@ -41,9 +42,29 @@ def last_closed_month() -> dt.date | None:
     return ClosedPeriod.objects.aggregate(m=Max("month"))["m"]
 
 
+def books_today() -> dt.date:
+    """Today on the practice's books: the date at its first active office.
+
+    One day for everyone who posts, whatever their own office's zone, and the
+    same in a page, a background job or a command (which have no zone of their
+    own: in UTC an evening's payment in Chicago would be dated tomorrow).
+    """
+    from medoffice.core.models import Location
+
+    zone_name = (
+        Location.objects.filter(active=True).order_by("pk").values_list("time_zone", flat=True)
+    ).first()
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
+
+
 def open_day(day: dt.date | None = None) -> dt.date:
-    """``day`` (default today) if its month is open, else the first day of the first open month."""
-    day = day or timezone.localdate()
+    """``day`` (default the books' today) if its month is open, else the first day of the
+    first open month."""
+    day = day or books_today()
     closed = last_closed_month()
     if closed is not None and month_start(day) <= closed:
         return next_month(closed)
@@ -182,7 +203,7 @@ def close_month(*, month: dt.date, actor, note: str = "") -> ClosedPeriod:
     Only a month that has ended may close, and months close in order (closing
     March when February is open closes February too)."""
     month = month_start(month)
-    today = timezone.localdate()
+    today = books_today()
     if month >= month_start(today):
         raise DomainError(
             PERIOD_CLOSED, "Only a month that has ended can be closed.", "month", status=422

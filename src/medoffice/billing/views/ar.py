@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from medoffice.billing import ar
 from medoffice.billing.errors import DomainError
@@ -46,7 +45,7 @@ class CloseForm(forms.Form):
 
 def _aging_params(request) -> tuple[AgingForm, str, dt.date]:
     form = AgingForm(request.GET or None)
-    by, as_of = ar.BY_PAYER, timezone.localdate()
+    by, as_of = ar.BY_PAYER, ledger.books_today()
     if form.is_valid():
         by = form.cleaned_data["by"] or by
         as_of = form.cleaned_data["as_of"] or as_of
@@ -81,7 +80,7 @@ def ar_aging(request):
             "query": query,
             "by": by,
             "as_of": as_of,
-            "metrics": ar.standard_metrics(timezone.localdate()),
+            "metrics": ar.standard_metrics(ledger.books_today()),
             "may_close": ledger.may_close_months(request.user),
         },
     )
@@ -131,7 +130,7 @@ def _int(text: str) -> int:
 
 @needs("view_ledgerentry", "see accounts receivable")
 def period_close(request):
-    today = timezone.localdate()
+    today = ledger.books_today()
     may_close = ledger.may_close_months(request.user)
     form = None
     if request.method == "POST":
