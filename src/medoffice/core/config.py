@@ -91,7 +91,9 @@ def database_from_url(url: str | None, data_dir: Path) -> dict:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
-        config.setdefault("TEST", {})
+        # Tests on SQLite use a database in memory (named so, as test runners recognise
+        # it only by that name once the engine is not Django's own).
+        config.setdefault("TEST", {}).setdefault("NAME", ":memory:")
         # Django's backend, but sums of money come back rounded to the cent (see the module).
         config["ENGINE"] = "medoffice.core.sqlite"
     elif engine == "django.db.backends.postgresql":
