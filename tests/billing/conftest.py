@@ -13,6 +13,7 @@ import pytest
 
 from medoffice.billing.models import Service
 from medoffice.scheduling.models import Appointment, AppointmentType
+from tests.billing.sent_claims import claim  # noqa: F401 - fixture
 from tests.patients.conftest import (  # noqa: F401 - fixtures
     commercial_payer,
     make_coverage,

@@ -28,24 +28,10 @@ from medoffice.billing.services.patient_money import (
     take_payment,
 )
 from medoffice.billing.services.remittances import import_835, match_claim_payment
+from tests.billing.sent_claims import submitted
 from tests.billing.x835text import cas, claim_payment, file_835, line
 
 pytestmark = pytest.mark.django_db
-
-SENT = (Claim.SCRUBBED, Claim.READY, Claim.SUBMITTED)
-
-
-def submitted(charge, biller) -> Claim:
-    claim = claim_svc.build_claim(actor=biller, charge=charge)
-    for to in SENT:
-        claim = claim_svc.move_claim(actor=biller, claim=claim, to=to, note=f"to {to}")
-    return claim
-
-
-@pytest.fixture
-def claim(charged, biller) -> Claim:
-    """Our claim to the commercial payer: 99213 $135 and 87880 $30, submitted."""
-    return submitted(charged, biller)
 
 
 def lines_of(claim) -> list:

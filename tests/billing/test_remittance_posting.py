@@ -20,7 +20,6 @@ from medoffice.billing.models import (
     Remittance,
     RemittanceFile,
 )
-from medoffice.billing.services import claims as claim_svc
 from medoffice.billing.services import ledger
 from medoffice.billing.services.fee_schedules import set_payer_fee
 from medoffice.billing.services.remittances import (
@@ -31,25 +30,11 @@ from medoffice.billing.services.remittances import (
     unmatched_queue,
 )
 from medoffice.patients.models import Coverage
+from tests.billing.sent_claims import submitted
 from tests.billing.x835text import claim_payment, file_835, line
 from tests.edi.samples import needs_samples, sample_files
 
 pytestmark = pytest.mark.django_db
-
-SENT = (Claim.SCRUBBED, Claim.READY, Claim.SUBMITTED)
-
-
-def submitted(charge, biller) -> Claim:
-    claim = claim_svc.build_claim(actor=biller, charge=charge)
-    for to in SENT:
-        claim = claim_svc.move_claim(actor=biller, claim=claim, to=to, note=f"to {to}")
-    return claim
-
-
-@pytest.fixture
-def claim(charged, biller) -> Claim:
-    """Our claim MO… to the commercial payer: 99213 $135 and 87880 $30, submitted."""
-    return submitted(charged, biller)
 
 
 def lines_of(claim):
