@@ -22,6 +22,12 @@ payer's decision (paid, partly paid, denied) and, later, closed. Here:
    owe (at the desk on the day for self-pay visits, within weeks for their
    share after insurance), and the months before last are closed.
 
+Only the last year is on the books (:data:`BOOKS_MONTHS`): the practice
+opened its books in medoffice then, and older visits keep the claim statuses
+the history gave them. A year is what the A/R, the month-end close and the
+monthly figures read, and posting every visit of a longer history would make
+the demo seed several minutes slower.
+
 The draws come from the ``remits`` stream: the same seed gives the same files.
 """
 
@@ -63,6 +69,7 @@ ZERO = Decimal("0.00")
 DECIDED = (Claim.PAID, Claim.PARTLY_PAID, Claim.DENIED)
 FILING = {Payer.MEDICARE: "MB", Payer.MEDICAID: "MC", Payer.COMMERCIAL: "12"}
 COPAY = Decimal("25.00")
+BOOKS_MONTHS = 12  # whole months before this one on the books
 
 
 @dataclass
@@ -91,8 +98,9 @@ def create_remittances(*, ctx: SeedContext, say: Callable[[str], None] | None = 
     rng = ctx.rng("remits")
     summary = RemitSummary()
     biller = User.objects.filter(groups__name=roles.ROLES[roles.BILLER].name).order_by("pk").first()
-    _post_charges(ctx)
-    decisions = _take_back_decisions()
+    opened = books_opened(ctx)
+    _post_charges(ctx, opened)
+    decisions = _take_back_decisions(opened)
     files = _files(ctx, rng, decisions, summary)
     if say:
         say(f"  {len(files):,} remittance files for {summary.claims:,} decided claims; posting")
@@ -119,8 +127,17 @@ def create_remittances(*, ctx: SeedContext, say: Callable[[str], None] | None = 
     return summary
 
 
-def _post_charges(ctx: SeedContext) -> None:
-    """A CHARGE entry per visit: to its primary claim's payer, else to the patient."""
+def books_opened(ctx: SeedContext) -> dt.date:
+    """The first day on the books: the first of the month :data:`BOOKS_MONTHS` months ago."""
+    month = ctx.today.replace(day=1)
+    for _ in range(BOOKS_MONTHS):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return month
+
+
+def _post_charges(ctx: SeedContext, opened: dt.date) -> None:
+    """A CHARGE entry per visit since ``opened``: to its primary claim's payer, else to the
+    patient."""
     primary = dict(
         Claim.objects.filter(payer_order=1, frequency_code=Claim.ORIGINAL).values_list(
             "charge_id", "payer_id"
@@ -134,8 +151,10 @@ def _post_charges(ctx: SeedContext) -> None:
     entries = RowWriter(LedgerEntry, ["id", "posted_on", "kind", "amount", "patient", "charge",
                                       "payer", "note", "created_at", "created_by"])  # fmt: skip
     pk = next_id(LedgerEntry)
-    rows = Charge.objects.order_by("pk").values_list(
-        "pk", "patient_id", "date_of_service", "created_at", "created_by_id"
+    rows = (
+        Charge.objects.filter(date_of_service__gte=opened)
+        .order_by("pk")
+        .values_list("pk", "patient_id", "date_of_service", "created_at", "created_by_id")
     )
     for charge_id, patient_id, dos, made, by in rows.iterator(chunk_size=5000):
         total = totals.get(charge_id)
@@ -147,14 +166,16 @@ def _post_charges(ctx: SeedContext) -> None:
     entries.close()
 
 
-def _take_back_decisions() -> list[_Decision]:
+def _take_back_decisions(opened: dt.date) -> list[_Decision]:
     """Put each decided claim back to accepted; what the payer decided is returned.
 
     A denied claim the history corrected with a replacement keeps the note of its
     closing ("Replacement claim ... made"): posting denies it, then it is closed again.
     """
     decided = {}
-    events = ClaimEvent.objects.filter(to_status__in=[*DECIDED, Claim.CLOSED]).order_by("at", "pk")
+    events = ClaimEvent.objects.filter(
+        to_status__in=[*DECIDED, Claim.CLOSED], claim__date_of_service__gte=opened
+    ).order_by("at", "pk")
     for claim_id, to, at, note in events.values_list("claim_id", "to_status", "at", "note"):
         if to in DECIDED and claim_id not in decided:
             decided[claim_id] = _Decision(claim_id, to, at.astimezone(HOME_ZONE).date(), note, None)
