@@ -42,16 +42,17 @@ def test_help_lists_the_options(capsys):
 
 
 def test_seed_prints_its_progress_what_it_made_and_the_logins(db, capsys):
-    args = ["seed", "--providers", "2", "--patients", "20", "--years", "1", "--locations", "3"]
+    args = ["seed", "--providers", "1", "--patients", "20", "--years", "1", "--locations", "3"]
     assert main([*args, "--seed", "5"]) == 0
 
     out = capsys.readouterr().out
-    assert "2 providers" in out
+    assert "1 providers" in out
     assert "20 patients" in out
     assert "3 locations" in out
     assert "1 year of appointments and the next 60 days" in out  # a progress line
     assert " past: through " in out
     assert "appointments (" in out and "waitlist entries" in out
+    assert "payer remittances (835) posted" in out and " files, through " in out  # progress
     assert DEMO_PASSWORD in out
     for login in ("manager", "admin", "frontdesk", "doctor"):
         assert f"  {login} " in out
