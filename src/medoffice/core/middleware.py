@@ -127,16 +127,7 @@ class LocationTimeZoneMiddleware:
 
 
 def _zone_for(user):
-    import zoneinfo
-
     from medoffice.core.models import Location
 
     location = user.home_location
-    if location is None:
-        location = Location.objects.filter(active=True).order_by("pk").first()
-    if location is None:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(location.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
+    return location.zone_or_none if location is not None else Location.practice_zone()

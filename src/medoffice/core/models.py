@@ -83,6 +83,21 @@ class Location(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def zone_or_none(self) -> zoneinfo.ZoneInfo | None:
+        """:attr:`zone`, or None when the stored name is not a zone this machine knows."""
+        try:
+            return self.zone
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+
+    @classmethod
+    def practice_zone(cls) -> zoneinfo.ZoneInfo | None:
+        """The zone of the practice's first active office: the practice's own clock (None
+        before there is an office)."""
+        first = cls.objects.filter(active=True).order_by("pk").only("time_zone").first()
+        return first.zone_or_none if first else None
+
 
 class User(AbstractUser):
     """A person who logs in: staff, providers, auditors. Roles are Django groups."""

@@ -16,7 +16,6 @@ with no payer (below zero: a credit).
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 
 from django.db import transaction
@@ -51,13 +50,7 @@ def books_today() -> dt.date:
     """
     from medoffice.core.models import Location
 
-    zone_name = (
-        Location.objects.filter(active=True).order_by("pk").values_list("time_zone", flat=True)
-    ).first()
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = None
+    zone = Location.practice_zone()
     return timezone.localdate(timezone=zone) if zone else timezone.localdate()
 
 
