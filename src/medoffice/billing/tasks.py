@@ -4,7 +4,7 @@
   recorded on the batch and tried again twice, one and then two minutes later.
 - ``statement_run_task``: make one statement run; a failed attempt is tried again and
   carries on where it stopped (a patient is in a run once).
-- ``payment_plans_daily``: once a day (06:00 local): plans behind or paid off, the plan
+- ``payment_plans_daily``: once a day (06:00 at the practice): plans behind or paid off, the plan
   reminders and missed-installment notices through messaging; it books the next day's run
   first. ``medoffice worker`` starts it (as it starts the messaging clock), and so does the
   payment plans page; :func:`book_payment_plans_review` books at most one run a day however
@@ -85,9 +85,13 @@ def book_payment_plans_review(*, now: dt.datetime | None = None) -> bool:
     """
     from django_tasks_db.models import DBTaskResult
 
+    from medoffice.core.models import Location
+
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    # The practice's clock, not the worker's (which has no zone of its own: UTC).
+    zone = Location.practice_zone() or timezone.get_current_timezone()
+    today = timezone.localdate(now, timezone=zone)
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min), zone)
     with transaction.atomic():
         _one_booking_at_a_time()
         results = DBTaskResult.objects.filter(task_path=payment_plans_daily.module_path)
@@ -95,7 +99,7 @@ def book_payment_plans_review(*, now: dt.datetime | None = None) -> bool:
             return False
         if results.filter(started_at__gte=midnight).exists():
             tomorrow = today + dt.timedelta(days=1)
-            when = timezone.make_aware(dt.datetime.combine(tomorrow, REVIEW_AT))
+            when = timezone.make_aware(dt.datetime.combine(tomorrow, REVIEW_AT), zone)
             payment_plans_daily.using(run_after=when).enqueue()
         else:
             payment_plans_daily.enqueue()

@@ -142,7 +142,7 @@ def create_plan(
                 errors["amount"] = [f"That makes more than {MAX_INSTALLMENTS} installments."]
     if not isinstance(first_due, dt.date):
         errors["first_due"] = ["Enter the first due date."]
-    elif first_due < timezone.localdate() - dt.timedelta(days=GRACE_DAYS):
+    elif first_due < ledger.books_today() - dt.timedelta(days=GRACE_DAYS):
         errors["first_due"] = ["The first installment cannot be due that long ago."]
     try:
         interval_months = int(interval_months)
@@ -228,7 +228,7 @@ def refill_plans(patient: Patient | int, today: dt.date | None = None) -> None:
     )
     if not plans:
         return
-    today = today or timezone.localdate()
+    today = today or ledger.books_today()
     payments = PatientPayment.objects.filter(
         patient_id=pk,
         kind=PatientPayment.PAYMENT,
@@ -294,7 +294,7 @@ class PlanReview:
 
 def reminders_due(today: dt.date | None = None):
     """Unpaid installments of running plans due within 3 days that nobody has reminded."""
-    today = today or timezone.localdate()
+    today = today or ledger.books_today()
     return (
         PlanInstallment.objects.filter(
             plan__status__in=OPEN,
@@ -404,7 +404,7 @@ def _send_missed_notices(today: dt.date, now: dt.datetime, report: PlanReview) -
 def review_plans(today: dt.date | None = None, *, now: dt.datetime | None = None) -> PlanReview:
     """The daily job: plans behind (> 15 days past due), paid off, back on track; the
     reminders of installments due within 3 days and the notices of missed ones, each once."""
-    today = today or timezone.localdate()
+    today = today or ledger.books_today()
     now = now or timezone.now()
     report = PlanReview()
     plans = PaymentPlan.objects.filter(status__in=OPEN).prefetch_related("installments")

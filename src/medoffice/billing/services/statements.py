@@ -45,6 +45,7 @@ from medoffice.billing.models import (
     Statement,
     StatementRun,
 )
+from medoffice.billing.services import ledger
 from medoffice.billing.services.patient_money import cents, render_pdf, shown_reference
 from medoffice.patients.models import Patient
 
@@ -325,7 +326,7 @@ def run_statements(
 ) -> RunReport:
     """Make (or carry on making) a run's statements; ``progress(done, total)`` after each group."""
     if run is None:
-        run = start_run(run_on=run_on or timezone.localdate(), actor=actor)
+        run = start_run(run_on=run_on or ledger.books_today(), actor=actor)
     if run.finished_at is not None:
         return RunReport(run, run.statement_count, 0, run.total_due)
     pol = policy()

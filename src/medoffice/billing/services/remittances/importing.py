@@ -153,7 +153,7 @@ class _Importer:
         sign = -1 if r.credit_debit == "D" else 1
         claims_paid = _money(r.claims_paid)
         plb = _money(r.provider_adjusted)
-        today = timezone.localdate()
+        today = ledger.books_today()
         day = min(r.payment_date, today) if r.payment_date else today
         row = Remittance.objects.create(
             file=self.file,

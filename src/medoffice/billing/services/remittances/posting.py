@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone
 
 from medoffice.billing.models import (
     Charge,
@@ -251,7 +250,7 @@ class _Posting:
                         claim_id=claim.pk, claim_payment_id=cp.pk, payer_id=payer, group=a.group,
                         line_id=line.pk if line is not None else None,
                         reason_code=a.reason, remark_codes=remarks[:120], amount=a.amount,
-                        denied_on=self.remittance.payment_date or timezone.localdate(),
+                        denied_on=self.remittance.payment_date or ledger.books_today(),
                     )
                 )  # fmt: skip
             return

@@ -14,6 +14,7 @@ from medoffice.billing.models import (
     ClaimPayment,
     Remittance,
 )
+from medoffice.billing.services import ledger
 from medoffice.billing.services.remittances.common import ALREADY_MATCHED, POSTABLE
 from medoffice.billing.services.remittances.importing import _match_lines
 from medoffice.billing.services.remittances.posting import _Posting, apply_patient_credits
@@ -65,7 +66,7 @@ def match_claim_payment(*, claim_payment: ClaimPayment, claim: Claim, actor, not
     _rows_for_posting(cp)
     _match_lines(cp, list(claim.lines.order_by("line_number")))
     remittance = cp.remittance
-    today = timezone.localdate()
+    today = ledger.books_today()
     day = min(remittance.payment_date, today) if remittance.payment_date else today
     posting = _Posting(actor=actor, remittance=remittance, day=day)
     posting.prepare([cp])
